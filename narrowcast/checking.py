@@ -1,0 +1,25 @@
+"""`narrowcast check`: every check over a content folder, collected into one list of findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import Finding, summary
+from .load import load_site
+
+
+def run_checks(root: Path) -> list[Finding]:
+    """Schema and reference findings; later stages add language and legibility findings."""
+    _site, findings = load_site(root)
+    return findings
+
+
+def format_findings(findings: list[Finding], root: Path) -> dict:
+    errors = sum(f.is_error for f in findings)
+    return {
+        "root": str(root),
+        "errors": errors,
+        "warnings": len(findings) - errors,
+        "summary": summary(findings),
+        "findings": [f.as_dict() for f in findings],
+    }

@@ -1,0 +1,235 @@
+"""Field types that read values as people write them, with Dutch messages when they can't.
+
+Every YAML scalar reaches these validators as the text that was typed. The JSON Schema beside each
+type describes what an editor sees (YAML 1.2: `12` is a number, `2026-07-01` and `8:30` are text).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DEFAULT_TZ = "Europe/Amsterdam"
+
+
+def _fail(message: str, **ctx: Any):
+    raise PydanticCustomError("narrowcast", message, ctx)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        _fail("dit veld is leeg; vul een waarde in")
+    if not isinstance(value, str):
+        _fail("hier hoort één waarde (tekst), geen lijst of blok")
+    return value.strip()
+
+
+def parse_slug(value: Any) -> str:
+    text = _text(value)
+    if not SLUG_RE.match(text):
+        suggestion = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "mijn-dia"
+        _fail("'{value}' is geen geldige id: gebruik kleine letters, cijfers en streepjes, bijvoorbeeld '{suggestion}'",
+              value=text, suggestion=suggestion)
+    return text
+
+
+def parse_text(value: Any) -> str:
+    if isinstance(value, (int, float)):  # pragma: no cover - the reader yields str only
+        return str(value)
+    text = _text(value)
+    if not text:
+        _fail("deze tekst is leeg")
+    return text
+
+
+def parse_bool(value: Any) -> bool:
+    words = {"ja": True, "nee": False, "yes": True, "no": False, "true": True, "false": False,
+             "aan": True, "uit": False, "on": True, "off": False}
+    text = _text(value).lower()
+    if text not in words:
+        _fail("'{value}' is geen ja of nee; schrijf ja of nee", value=text)
+    return words[text]
+
+
+def parse_url(value: Any) -> str:
+    text = _text(value)
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        _fail("'{value}' is geen webadres; een QR-link begint met https://", value=text)
+    return text
+
+
+_RESOLUTION_RE = re.compile(r"^(\d{3,5})\s*[x×]\s*(\d{3,5})$")
+
+
+def parse_resolution(value: Any) -> tuple[int, int]:
+    text = _text(value)
+    match = _RESOLUTION_RE.match(text.lower())
+    if not match:
+        _fail("'{value}' is geen schermmaat; schrijf breedte x hoogte, bijvoorbeeld 1920x1080", value=text)
+    width, height = int(match[1]), int(match[2])
+    if not (320 <= width <= 7680 and 320 <= height <= 7680):
+        _fail("schermmaat {value} kan niet; kies tussen 320 en 7680 pixels", value=text)
+    return width, height
+
+
+def parse_timezone(value: Any) -> str:
+    text = _text(value)
+    try:
+        ZoneInfo(text)
+    except Exception:
+        _fail("tijdzone '{value}' bestaat niet; gebruik bijvoorbeeld Europe/Amsterdam", value=text)
+    return text
+
+
+# --- dates and times -------------------------------------------------------------------------
+
+_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DATETIME_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def _tz(info: ValidationInfo | None) -> ZoneInfo:
+    name = (info.context or {}).get("timezone", DEFAULT_TZ) if info else DEFAULT_TZ
+    return ZoneInfo(name)
+
+
+def _build_date(y: str, m: str, d: str, text: str) -> date:
+    try:
+        return date(int(y), int(m), int(d))
+    except ValueError:
+        _fail("datum '{value}' bestaat niet; kijk dag en maand na (jaar-maand-dag)", value=text)
+
+
+def parse_moment(value: Any, info: ValidationInfo, *, end_of_day: bool) -> datetime:
+    """A date or a date with time, as an aware datetime in the content folder's timezone.
+
+    A date alone means the start of that day, or for an end (`valid_until`) the end of that whole
+    day, which is the start of the next.
+    """
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=_tz(info))
+    text = _text(value)
+    if match := _DATE_RE.match(text):
+        day = _build_date(*match.groups(), text)
+        if end_of_day:
+            day += timedelta(days=1)
+        return datetime.combine(day, time(0), tzinfo=_tz(info))
+    if match := _DATETIME_RE.match(text):
+        y, mo, d, h, mi, s, offset = match.groups()
+        day = _build_date(y, mo, d, text)
+        if int(h) > 23 or int(mi) > 59 or int(s or 0) > 59:
+            _fail("tijd in '{value}' bestaat niet; schrijf uren:minuten, bijvoorbeeld 09:00", value=text)
+        naive = datetime(day.year, day.month, day.day, int(h), int(mi), int(s or 0))
+        if offset:
+            iso = naive.isoformat() + ("+00:00" if offset == "Z" else offset[:3] + ":" + offset[-2:])
+            return datetime.fromisoformat(iso)
+        return naive.replace(tzinfo=_tz(info))
+    _fail("'{value}' is geen datum; schrijf jaar-maand-dag, bijvoorbeeld 2026-07-01 of 2026-07-01 09:00", value=text)
+
+
+def parse_start(value: Any, info: ValidationInfo) -> datetime:
+    return parse_moment(value, info, end_of_day=False)
+
+
+def parse_end(value: Any, info: ValidationInfo) -> datetime:
+    return parse_moment(value, info, end_of_day=True)
+
+
+_DAYS = {
+    0: ("ma", "maandag", "mon", "monday"),
+    1: ("di", "dinsdag", "tue", "tuesday"),
+    2: ("wo", "woensdag", "wed", "wednesday"),
+    3: ("do", "donderdag", "thu", "thursday"),
+    4: ("vr", "vrijdag", "fri", "friday"),
+    5: ("za", "zaterdag", "sat", "saturday"),
+    6: ("zo", "zondag", "sun", "sunday"),
+}
+_DAY_WORDS = {word: {day} for day, words in _DAYS.items() for word in words}
+_DAY_WORDS |= {w: {0, 1, 2, 3, 4} for w in ("werkdagen", "weekdays", "doordeweeks")}
+_DAY_WORDS |= {w: {5, 6} for w in ("weekend",)}
+_DAY_WORDS |= {w: set(range(7)) for w in ("elke-dag", "alle-dagen", "every-day", "daily", "dagelijks")}
+
+
+def _items(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [part for part in re.split(r"[,\s]+", value.strip()) if part]
+    if isinstance(value, list):
+        return [_text(v) for v in value]
+    _fail("schrijf een lijst, bijvoorbeeld [ma, di, wo]")
+
+
+def parse_days(value: Any) -> frozenset[int]:
+    """Weekdays as numbers (Monday 0), from Dutch or English names, lists or 'ma-vr' ranges."""
+    days: set[int] = set()
+    for word in _items(value):
+        word = word.lower().rstrip(".")
+        if "-" in word and word not in _DAY_WORDS:
+            first, _, last = word.partition("-")
+            if first in _DAY_WORDS and last in _DAY_WORDS and len(_DAY_WORDS[first]) == len(_DAY_WORDS[last]) == 1:
+                a, b = min(_DAY_WORDS[first]), min(_DAY_WORDS[last])
+                days |= {(a + i) % 7 for i in range((b - a) % 7 + 1)}
+                continue
+        if word not in _DAY_WORDS:
+            _fail("'{value}' is geen dag; gebruik ma, di, wo, do, vr, za, zo (of werkdagen)", value=word)
+        days |= _DAY_WORDS[word]
+    if not days:
+        _fail("noem minstens één dag")
+    return frozenset(days)
+
+
+_WINDOW_RE = re.compile(r"^(\d{1,2})[:.](\d{2})\s*[-–]\s*(\d{1,2})[:.](\d{2})$")
+
+
+def parse_hours(value: Any) -> tuple[tuple[time, time], ...]:
+    """Time windows like '8:30-12:00'; an end before the start wraps past midnight."""
+    windows = []
+    texts = [value] if isinstance(value, str) else value
+    if not isinstance(texts, list):
+        _fail("schrijf tijden als '8:30-12:00' of als lijst van zulke tijden")
+    for raw in texts:
+        for text in _text(raw).split(","):
+            text = text.strip()
+            match = _WINDOW_RE.match(text)
+            if not match:
+                _fail("'{value}' is geen tijdvak; schrijf begin-eind, bijvoorbeeld 8:30-12:00", value=text)
+            h1, m1, h2, m2 = map(int, match.groups())
+            if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
+                _fail("tijd in '{value}' bestaat niet; uren gaan van 0 tot 24", value=text)
+            start, end = time(h1, m1), time(0) if h2 == 24 else time(h2, m2)
+            if start == end:
+                _fail("tijdvak '{value}' begint en eindigt op hetzelfde moment", value=text)
+            windows.append((start, end))
+    return tuple(windows)
+
+
+# --- annotated types for the model ----------------------------------------------------------
+
+_STR_SCHEMA = {"type": "string"}
+Slug = Annotated[str, BeforeValidator(parse_slug), WithJsonSchema({"type": "string", "pattern": SLUG_RE.pattern})]
+Text = Annotated[str, BeforeValidator(parse_text), WithJsonSchema({"type": "string", "minLength": 1})]
+Url = Annotated[str, BeforeValidator(parse_url), WithJsonSchema({"type": "string", "pattern": "^[hH][tT][tT][pP][sS]?://"})]
+Bool = Annotated[bool, BeforeValidator(parse_bool), WithJsonSchema(
+    {"anyOf": [{"type": "boolean"}, {"enum": ["ja", "nee", "yes", "no", "aan", "uit", "on", "off"]}]})]
+_DATE_SCHEMA = {"type": "string", "pattern": r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?)?$",
+                "description": "jaar-maand-dag, eventueel met tijd: 2026-07-01 of 2026-07-01 09:00"}
+Start = Annotated[datetime, BeforeValidator(parse_start), WithJsonSchema(_DATE_SCHEMA)]
+End = Annotated[datetime, BeforeValidator(parse_end), WithJsonSchema(_DATE_SCHEMA)]
+_DAY_ENUM = sorted({w for w in _DAY_WORDS})
+Days = Annotated[frozenset[int], BeforeValidator(parse_days), WithJsonSchema(
+    {"anyOf": [{"type": "string"}, {"type": "array", "items": {"enum": _DAY_ENUM}}],
+     "description": "dagen: [ma, di, wo, do, vr], 'ma-vr' of 'werkdagen'"})]
+_HM = r"([01]?\d|2[0-4])[:.][0-5]\d"
+_WINDOW_SCHEMA = {"type": "string", "pattern": rf"^{_HM}\s*[-–]\s*{_HM}(\s*,\s*{_HM}\s*[-–]\s*{_HM})*$"}
+Hours = Annotated[tuple[tuple[time, time], ...], BeforeValidator(parse_hours), WithJsonSchema(
+    {"anyOf": [_WINDOW_SCHEMA, {"type": "array", "items": _WINDOW_SCHEMA}],
+     "description": "tijdvakken: '8:30-12:00' of ['8:30-12:00', '13:00-16:30']"})]
+Resolution = Annotated[tuple[int, int], BeforeValidator(parse_resolution), WithJsonSchema(
+    {"type": "string", "pattern": r"^\d{3,5}\s*[xX×]\s*\d{3,5}$", "examples": ["1920x1080", "1080x1920"]})]
+Timezone = Annotated[str, BeforeValidator(parse_timezone), WithJsonSchema({"type": "string", "examples": [DEFAULT_TZ]})]

@@ -1,0 +1,117 @@
+"""Read a content folder into a validated Site; collect every problem before stopping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import ContentError, Finding, has_errors
+from .fields import DEFAULT_TZ, parse_timezone
+from .model import Law, Playlist, Site, SiteConfig, Slide
+from .references import check_references
+from .validate import validate
+from .yamlsource import Document, read_documents
+
+CONFIG_FILE = "narrowcast.yaml"
+CONTENT_DIRS = {"slides": Slide, "playlists": Playlist, "laws": Law}
+
+
+def find_root(start: Path) -> Path:
+    """The content folder: start itself or the nearest parent holding narrowcast.yaml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise ContentError([Finding(str(start), 0, 0, "", f"geen {CONFIG_FILE} gevonden in deze map of erboven; "
+                                "maak een nieuwe inhoudsmap met 'narrowcast init MAP'", code="no-config")])
+
+
+def load_site(root: Path) -> tuple[Site | None, list[Finding]]:
+    """The validated site and all findings; the site is None when there are errors."""
+    root = root.resolve()
+    findings: list[Finding] = []
+    config = _load_config(root, findings)
+    context = {"timezone": config.timezone if config else DEFAULT_TZ}
+    loaded: dict[str, list] = {}
+    unreadable_ids: set[str] = set()  # ids of items with errors: known, so references to them don't cascade
+    for folder, model in CONTENT_DIRS.items():
+        loaded[folder] = []
+        for path in _yaml_files(root / folder):
+            documents, problems = read_documents(path, root)
+            findings += problems
+            for doc in documents:
+                for item_path in _items(doc, folder, findings):
+                    obj, problems = validate(model, doc, item_path, context)
+                    findings += problems
+                    if obj is not None:
+                        loaded[folder].append(obj)
+                    else:
+                        unreadable_ids.add(str(_value_at(doc, item_path + ("id",))))
+    if config is None:
+        return None, sorted(findings)
+    findings += check_references(root, config, loaded["slides"], loaded["playlists"], loaded["laws"], unreadable_ids)
+    if has_errors(findings):
+        return None, sorted(findings)
+    site = Site(
+        root=str(root),
+        config=config,
+        slides={s.id: s for s in loaded["slides"]},
+        playlists={p.id: p for p in loaded["playlists"]},
+        laws={law.id: law for law in loaded["laws"]},
+    )
+    return site, sorted(findings)
+
+
+def load_site_or_raise(root: Path) -> tuple[Site, list[Finding]]:
+    site, findings = load_site(root)
+    if site is None:
+        raise ContentError(findings)
+    return site, findings
+
+
+def _load_config(root: Path, findings: list[Finding]) -> SiteConfig | None:
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        findings.append(Finding(CONFIG_FILE, 0, 0, "", f"{CONFIG_FILE} ontbreekt in {root}", code="no-config"))
+        return None
+    documents, problems = read_documents(path, root)
+    findings += problems
+    if not documents:
+        if not problems:
+            findings.append(Finding(CONFIG_FILE, 1, 1, "", "dit bestand is leeg; zet er minstens site en screens in", code="empty"))
+        return None
+    doc = documents[0]
+    if not isinstance(doc.data, dict):
+        findings.append(doc.finding((), "hier horen velden (naam: waarde), zoals site: en screens:", code="dict-type"))
+        return None
+    timezone = DEFAULT_TZ
+    try:
+        timezone = parse_timezone(doc.data.get("timezone") or DEFAULT_TZ)
+    except Exception:
+        pass  # validation below reports it with its line
+    config, problems = validate(SiteConfig, doc, (), {"timezone": timezone})
+    findings += problems
+    return config
+
+
+def _value_at(doc: Document, path: tuple):
+    data = doc.data
+    for part in path:
+        data = data.get(part) if isinstance(data, dict) else data[part] if isinstance(data, list) else None
+    return data
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _items(doc: Document, folder: str, findings: list[Finding]) -> list[tuple]:
+    """Paths of the items in one document: the document itself, or each entry of a list."""
+    if isinstance(doc.data, dict):
+        return [()]
+    if isinstance(doc.data, list) and all(isinstance(item, dict) for item in doc.data):
+        return [(i,) for i in range(len(doc.data))]
+    kind = {"slides": "een dia", "playlists": "een afspeellijst", "laws": "een wetswijziging"}[folder]
+    findings.append(doc.finding((), f"hier hoort {kind}: velden als id: en title:, of een lijst daarvan", code="dict-type"))
+    return []

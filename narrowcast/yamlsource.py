@@ -1,0 +1,162 @@
+"""Read YAML safely, keeping every value as written and where it was written.
+
+We compose nodes and never construct Python objects, so no tag can build an object, `8:30` and
+`no` stay the text a person typed (the validator decides what they mean), and every value keeps
+its line and column. Aliases are followed with a budget, so an alias bomb cannot eat memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Finding
+
+Path_ = tuple  # a path into a document: keys and list indexes
+
+_SAFE_TAGS = {
+    "tag:yaml.org,2002:" + name
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+}
+_NULL = "tag:yaml.org,2002:null"
+MAX_NODES = 20_000  # far above any real content file; an alias bomb expands beyond it at once
+MAX_DEPTH = 40
+MAX_BYTES = 2_000_000
+
+
+@dataclass
+class Document:
+    """One YAML document: plain data (dicts, lists, str, None) plus the position of every value."""
+
+    file: str  # path relative to the content folder, as users see it
+    data: Any
+    marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def mark(self, path: Path_) -> tuple[int, int]:
+        """The line and column of the value at path, or of its nearest written ancestor."""
+        path = tuple(path)
+        while path not in self.marks and path:
+            path = path[:-1]
+        return self.marks.get(path, (1, 1))
+
+    def key_mark(self, path: Path_) -> tuple[int, int]:
+        path = tuple(path)
+        return self.key_marks.get(path) or self.mark(path)
+
+    def finding(self, path: Path_, message: str, *, severity="error", code="invalid", at_key=False) -> Finding:
+        line, column = self.key_mark(path) if at_key else self.mark(path)
+        return Finding(self.file, line, column, field_name(path), message, severity, code)
+
+
+def field_name(path: Path_) -> str:
+    """('steps', 2, 'icon') -> 'steps[3].icon' (1-based, as people count)."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+class _Budget(Exception):
+    pass
+
+
+def read_documents(path: Path, root: Path) -> tuple[list[Document], list[Finding]]:
+    """All documents in one YAML file, or the findings that explain why it cannot be read."""
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    raw = path.read_bytes()
+    if len(raw) > MAX_BYTES:
+        return [], [Finding(rel, 1, 1, "", f"bestand is te groot (meer dan {MAX_BYTES // 1_000_000} MB)", code="too-large")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return [], [Finding(rel, line, column, "", "dit bestand is geen UTF-8-tekst; sla het op als UTF-8", code="encoding")]
+    text = text.removeprefix("\ufeff")
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        return [], [_syntax_finding(rel, exc, text)]
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks nearly everything
+        return [], [Finding(rel, 1, 1, "", f"YAML kan niet gelezen worden: {exc}", code="yaml")]
+    documents, findings = [], []
+    for node in nodes:
+        if node is None:
+            continue
+        doc = Document(rel, None)
+        try:
+            doc.data = _convert(node, (), doc, findings, [0], 0)
+        except _Budget as exc:
+            findings.append(Finding(rel, node.start_mark.line + 1, node.start_mark.column + 1, "", str(exc), code="alias-bomb"))
+            continue
+        documents.append(doc)
+    return documents, findings
+
+
+def _convert(node, path, doc: Document, findings: list[Finding], count: list[int], depth: int) -> Any:
+    count[0] += 1
+    if count[0] > MAX_NODES or depth > MAX_DEPTH:
+        raise _Budget("te veel waarden of te diep genest (misschien een lus van YAML-aliassen); schrijf de waarden gewoon uit")
+    line, column = node.start_mark.line + 1, node.start_mark.column + 1
+    doc.marks[path] = (line, column)
+    if node.tag not in _SAFE_TAGS:
+        findings.append(Finding(doc.file, line, column, field_name(path),
+                                f"YAML-tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' is niet toegestaan; schrijf gewone tekst", code="yaml-tag"))
+        return node.value if isinstance(node, yaml.ScalarNode) else None
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _NULL and node.style is None:
+            return None
+        return node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, path + (i,), doc, findings, count, depth + 1) for i, item in enumerate(node.value)]
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key_line, key_col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            findings.append(Finding(doc.file, key_line, key_col, field_name(path), "een veldnaam moet gewone tekst zijn", code="yaml-key"))
+            continue
+        key = key_node.value
+        if key in result:
+            findings.append(Finding(doc.file, key_line, key_col, field_name(path + (key,)),
+                                    f"veld '{key}' staat twee keer in dit blok; laat er één staan", code="duplicate-key"))
+            continue
+        doc.key_marks[path + (key,)] = (key_line, key_col)
+        result[key] = _convert(value_node, path + (key,), doc, findings, count, depth + 1)
+    return result
+
+
+_PROBLEMS_NL = [
+    ("found character '\\t'", "er staat een tab; gebruik spaties om in te springen"),
+    ("mapping values are not allowed", "hier staat een dubbele punt die YAML niet verwacht; zet tekst met ': ' tussen aanhalingstekens"),
+    ("could not find expected ':'", "hier mist een dubbele punt na de veldnaam"),
+    ("found undefined alias", "deze alias (*naam) verwijst naar niets"),
+    ("found duplicate anchor", "deze anker-naam (&naam) staat er twee keer"),
+    ("expected <block end>, but found", "de inspringing klopt niet; zet velden van één blok precies onder elkaar"),
+    ("did not find expected key", "de inspringing klopt niet; zet velden van één blok precies onder elkaar"),
+    ("found unexpected end of stream", "het bestand houdt op midden in een waarde; mist er een aanhalingsteken?"),
+    ("while scanning a quoted scalar", "een aanhalingsteken wordt niet afgesloten"),
+    ("found unacceptable character", "er staat een teken in dat niet in een tekstbestand hoort"),
+]
+
+
+def _syntax_finding(rel: str, exc: yaml.MarkedYAMLError, text: str) -> Finding:
+    # An unclosed quote is found at the end of the file; point at where the quote opened.
+    opened_quote = exc.context_mark and "quoted scalar" in (exc.context or "")
+    mark = exc.context_mark if opened_quote else (exc.problem_mark or exc.context_mark)
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = f"{exc.context or ''} {exc.problem or ''}"
+    message = next((nl for en, nl in _PROBLEMS_NL if en in problem), None)
+    if opened_quote:
+        message = "een aanhalingsteken wordt niet afgesloten; zet er aan het eind van de tekst ook een"
+    lines = text.splitlines()
+    if message is None and 0 < line <= len(lines) and "\t" in lines[line - 1]:
+        message = _PROBLEMS_NL[0][1]
+    message = message or f"de YAML-opmaak klopt niet ({(exc.problem or 'onbekend').strip()})"
+    return Finding(rel, line, column, "", message, code="yaml-syntax")

@@ -1,0 +1,83 @@
+"""Shared fixtures: content folders to break, the example content, and a browser when there is one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE_PARTS = ("narrowcast.yaml", "slides", "playlists", "laws", "themes", "images")
+
+MINIMAL_SITE = """\
+site: Testlocatie
+screens:
+  - id: hal
+    name: Hal
+    resolution: 1920x1080
+    diagonal: 55
+    distance: 4
+    playlist: werkplein
+"""
+MINIMAL_SLIDE = """\
+id: wijzigingen-doorgeven
+title: Verandert er iets?
+text: Geef het binnen 1 week aan ons door.
+icon: bell
+"""
+MINIMAL_PLAYLIST = """\
+id: werkplein
+name: Werkplein
+items:
+  - slide: wijzigingen-doorgeven
+"""
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def minimal(tmp_path: Path) -> Path:
+    """The smallest valid content folder: one screen, the minimal slide of PRODUCT.md, one playlist."""
+    return write_files(tmp_path / "inhoud", {
+        "narrowcast.yaml": MINIMAL_SITE,
+        "slides/wijzigingen.yaml": MINIMAL_SLIDE,
+        "playlists/werkplein.yaml": MINIMAL_PLAYLIST,
+    })
+
+
+def copy_example(target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for part in EXAMPLE_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        elif source.is_file():
+            shutil.copy2(source, target / part)
+    return target
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A private copy of the repository's example content."""
+    return copy_example(tmp_path / "voorbeeld")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI=true nothing may silently skip: CI installs everything, so a skip is a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI", "").lower() == "true" and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true (CI must install everything the tests need): {report.longrepr}"
