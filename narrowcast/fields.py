@@ -52,6 +52,8 @@ def parse_text(value: Any) -> str:
 def parse_bool(value: Any) -> bool:
     words = {"ja": True, "nee": False, "yes": True, "no": False, "true": True, "false": False,
              "aan": True, "uit": False, "on": True, "off": False}
+    if isinstance(value, bool):
+        return value
     text = _text(value).lower()
     if text not in words:
         _fail("'{value}' is geen ja of nee; schrijf ja of nee", value=text)
@@ -95,9 +97,8 @@ _DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DATETIME_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*(Z|[+-]\d{2}:?\d{2})?$")
 
 
-def _tz(info: ValidationInfo | None) -> ZoneInfo:
-    name = (info.context or {}).get("timezone", DEFAULT_TZ) if info else DEFAULT_TZ
-    return ZoneInfo(name)
+def _tz(info: ValidationInfo | None) -> str:
+    return ((info.context or {}).get("timezone") if info else None) or DEFAULT_TZ
 
 
 def _build_date(y: str, m: str, d: str, text: str) -> date:
@@ -107,20 +108,21 @@ def _build_date(y: str, m: str, d: str, text: str) -> date:
         _fail("datum '{value}' bestaat niet; kijk dag en maand na (jaar-maand-dag)", value=text)
 
 
-def parse_moment(value: Any, info: ValidationInfo, *, end_of_day: bool) -> datetime:
+def parse_moment(value: Any, tz_name: str = DEFAULT_TZ, *, end_of_day: bool = False) -> datetime:
     """A date or a date with time, as an aware datetime in the content folder's timezone.
 
     A date alone means the start of that day, or for an end (`valid_until`) the end of that whole
     day, which is the start of the next.
     """
+    tz = ZoneInfo(tz_name)
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=_tz(info))
+        return value if value.tzinfo else value.replace(tzinfo=tz)
     text = _text(value)
     if match := _DATE_RE.match(text):
         day = _build_date(*match.groups(), text)
         if end_of_day:
             day += timedelta(days=1)
-        return datetime.combine(day, time(0), tzinfo=_tz(info))
+        return datetime.combine(day, time(0), tzinfo=tz)
     if match := _DATETIME_RE.match(text):
         y, mo, d, h, mi, s, offset = match.groups()
         day = _build_date(y, mo, d, text)
@@ -130,16 +132,16 @@ def parse_moment(value: Any, info: ValidationInfo, *, end_of_day: bool) -> datet
         if offset:
             iso = naive.isoformat() + ("+00:00" if offset == "Z" else offset[:3] + ":" + offset[-2:])
             return datetime.fromisoformat(iso)
-        return naive.replace(tzinfo=_tz(info))
+        return naive.replace(tzinfo=tz)
     _fail("'{value}' is geen datum; schrijf jaar-maand-dag, bijvoorbeeld 2026-07-01 of 2026-07-01 09:00", value=text)
 
 
 def parse_start(value: Any, info: ValidationInfo) -> datetime:
-    return parse_moment(value, info, end_of_day=False)
+    return parse_moment(value, _tz(info), end_of_day=False)
 
 
 def parse_end(value: Any, info: ValidationInfo) -> datetime:
-    return parse_moment(value, info, end_of_day=True)
+    return parse_moment(value, _tz(info), end_of_day=True)
 
 
 _DAYS = {
@@ -203,7 +205,7 @@ def parse_hours(value: Any) -> tuple[tuple[time, time], ...]:
             if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
                 _fail("tijd in '{value}' bestaat niet; uren gaan van 0 tot 24", value=text)
             start, end = time(h1, m1), time(0) if h2 == 24 else time(h2, m2)
-            if start == end:
+            if start == end and h2 != 24:
                 _fail("tijdvak '{value}' begint en eindigt op hetzelfde moment", value=text)
             windows.append((start, end))
     return tuple(windows)

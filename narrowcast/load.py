@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .errors import ContentError, Finding, has_errors
@@ -38,6 +39,8 @@ def load_site(root: Path) -> tuple[Site | None, list[Finding]]:
         for path in _yaml_files(root / folder):
             documents, problems = read_documents(path, root)
             findings += problems
+            if problems and not documents:
+                unreadable_ids |= _ids_in_text(path)
             for doc in documents:
                 for item_path in _items(doc, folder, findings):
                     obj, problems = validate(model, doc, item_path, context)
@@ -68,6 +71,16 @@ def load_site_or_raise(root: Path) -> tuple[Site, list[Finding]]:
     return site, findings
 
 
+def site_timezone(root: Path) -> str:
+    """The folder's timezone, read on its own (for command-line moments), default Europe/Amsterdam."""
+    documents, _ = read_documents(root / CONFIG_FILE, root)
+    value = documents[0].data.get("timezone") if documents and isinstance(documents[0].data, dict) else None
+    try:
+        return parse_timezone(value) if value else DEFAULT_TZ
+    except Exception:
+        return DEFAULT_TZ
+
+
 def _load_config(root: Path, findings: list[Finding]) -> SiteConfig | None:
     path = root / CONFIG_FILE
     if not path.is_file():
@@ -91,6 +104,14 @@ def _load_config(root: Path, findings: list[Finding]) -> SiteConfig | None:
     config, problems = validate(SiteConfig, doc, (), {"timezone": timezone})
     findings += problems
     return config
+
+
+_ID_LINE = re.compile(r"^\s*(?:-\s*)?id:\s*['\"]?([a-z0-9-]+)", re.M)
+
+
+def _ids_in_text(path: Path) -> set[str]:
+    """Ids in a file YAML cannot read, so references to them are not reported as missing too."""
+    return set(_ID_LINE.findall(path.read_bytes().decode("utf-8", "replace")))
 
 
 def _value_at(doc: Document, path: tuple):

@@ -172,6 +172,7 @@ class SiteConfig(_Content):
     horizon_hours: int = Field(48, ge=6, le=24 * 14)
     poll_seconds: int = Field(30, ge=5, le=3600)
     default_duration: Seconds = 10
+    alerts_webhook: Url | None = Field(None, description="webadres dat een bericht krijgt als een scherm uitvalt (standaard uit)")
     screens: list[Screen] = Field(min_length=1)
 
 

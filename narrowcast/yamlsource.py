@@ -140,6 +140,8 @@ _PROBLEMS_NL = [
     ("found duplicate anchor", "deze anker-naam (&naam) staat er twee keer"),
     ("expected <block end>, but found", "de inspringing klopt niet; zet velden van één blok precies onder elkaar"),
     ("did not find expected key", "de inspringing klopt niet; zet velden van één blok precies onder elkaar"),
+    ("while parsing a flow sequence", "een lijst die met [ begint, wordt niet afgesloten met ]"),
+    ("while parsing a flow mapping", "een blok dat met { begint, wordt niet afgesloten met }"),
     ("found unexpected end of stream", "het bestand houdt op midden in een waarde; mist er een aanhalingsteken?"),
     ("while scanning a quoted scalar", "een aanhalingsteken wordt niet afgesloten"),
     ("found unacceptable character", "er staat een teken in dat niet in een tekstbestand hoort"),
@@ -149,7 +151,9 @@ _PROBLEMS_NL = [
 def _syntax_finding(rel: str, exc: yaml.MarkedYAMLError, text: str) -> Finding:
     # An unclosed quote is found at the end of the file; point at where the quote opened.
     opened_quote = exc.context_mark and "quoted scalar" in (exc.context or "")
-    mark = exc.context_mark if opened_quote else (exc.problem_mark or exc.context_mark)
+    # Something left open (a quote, a [ or {) is only noticed at the end of the file: point at its start.
+    at_end = exc.context_mark and ("<stream end>" in (exc.problem or "") or "end of stream" in (exc.problem or ""))
+    mark = exc.context_mark if opened_quote or at_end else (exc.problem_mark or exc.context_mark)
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = f"{exc.context or ''} {exc.problem or ''}"
     message = next((nl for en, nl in _PROBLEMS_NL if en in problem), None)

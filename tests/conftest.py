@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLE_PARTS = ("narrowcast.yaml", "slides", "playlists", "laws", "themes", "images")
 
 MINIMAL_SITE = """\
 site: Testlocatie
@@ -57,13 +55,9 @@ def minimal(tmp_path: Path) -> Path:
 
 
 def copy_example(target: Path) -> Path:
-    target.mkdir(parents=True, exist_ok=True)
-    for part in EXAMPLE_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        elif source.is_file():
-            shutil.copy2(source, target / part)
+    from narrowcast.example import copy_example as init_copy
+
+    init_copy(target)
     return target
 
 

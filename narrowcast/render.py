@@ -1,0 +1,229 @@
+"""From an entry to HTML (Jinja2, always escaped) and from HTML to PNG (one long-lived Chromium).
+
+Speed: a few pages render in parallel; each page keeps its document (fonts, CSS) loaded and only
+the slide's body is swapped in, and screenshots go through CDP with `optimizeForSpeed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import mimetypes
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import segno
+from markupsafe import Markup
+
+from . import icons
+from .browser import find_chromium, launch_args
+from .errors import NarrowcastError
+from .model import Screen, Site, text_direction
+from .schedule import Entry
+from .themes import Theme, markup
+
+RENDERER_VERSION = "1"  # bump when the way HTML becomes pixels changes: every PNG is made again
+_BODY_RE = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+
+# Measured inside the page after each render: elements whose content overflows or is clipped,
+# and the smallest font size of any text. The cap height of the shipped fonts is 0.714 em.
+_MEASURE_JS = """() => {
+  const slide = document.getElementById('slide');
+  const box = slide.getBoundingClientRect();
+  const problems = [];
+  let minFont = Infinity;
+  for (const el of slide.querySelectorAll('*')) {
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || el.closest('svg')) continue;
+    const r = el.getBoundingClientRect();
+    const name = el.className && typeof el.className === 'string' ? el.tagName.toLowerCase() + '.' + el.className.split(' ')[0] : el.tagName.toLowerCase();
+    if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) {
+      if (style.overflow !== 'visible' || el.clientHeight > 0) problems.push({element: name, kind: 'overflow'});
+    }
+    if (r.width > 0 && (r.left < box.left - 1 || r.top < box.top - 1 || r.right > box.right + 1 || r.bottom > box.bottom + 1))
+      problems.push({element: name, kind: 'clipped'});
+    const hasText = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (hasText) minFont = Math.min(minFont, parseFloat(style.fontSize));
+  }
+  return {problems, minFontPx: minFont === Infinity ? null : minFont};
+}"""
+
+
+@dataclass
+class SlideRender:
+    """One rendered slide: the PNG bytes and what the page measured."""
+
+    png: bytes
+    problems: list[dict]
+    min_font_px: float | None
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+def slide_context(site: Site, entry: Entry, screen: Screen | None) -> dict:
+    """What a template sees: the slide in the entry's language, icons and QR as trusted SVG."""
+    slide, lang = entry.slide, entry.lang
+    tr = slide.translations.get(lang) if lang != site.config.language else None
+    steps = tr.steps if tr and tr.steps is not None else slide.steps
+    step_icons = [step.icon for step in slide.steps]
+    soft = _hyphenator(lang)
+    view = {
+        "id": slide.id, "layout": slide.layout, "lang": lang, "dir": text_direction(lang),
+        "title": soft(tr.title if tr else slide.title),
+        "text": soft(tr.text if tr and tr.text else slide.text),
+        "highlight": (tr.highlight if tr and tr.highlight else slide.highlight),
+        "icon": _icon(slide.icon),
+        "steps": [{"text": soft(step.text), "icon": _icon(step.icon or (step_icons[i] if i < len(step_icons) else None))}
+                  for i, step in enumerate(steps)],
+        "countdown": entry.countdown,
+        "qr": markup(_qr_svg(slide.qr)) if slide.qr else None,
+        "qr_label": _short_url(slide.qr) if slide.qr else None,
+        "image": _data_uri(Path(site.root) / slide.image) if slide.image else None,
+        "image_alt": (tr.image_alt if tr and tr.image_alt else slide.image_alt),
+        "footer": site.config.site,
+    }
+    return {"slide": view, "screen": _screen_view(screen)}
+
+
+_SOFT_HYPHEN = "\u00ad"
+_LONG_WORD = re.compile(r"\w{9,}")
+
+
+@lru_cache(maxsize=16)
+def _hyphenator(lang: str):
+    """Soft hyphens in long words, from the language's hyphenation dictionary.
+
+    Chromium's own `hyphens: auto` needs dictionaries it downloads at run time, which our
+    offline renderer never does; without this, narrow columns break words at any letter.
+    """
+    import pyphen
+
+    code = {"nl": "nl_NL", "en": "en_GB", "de": "de_DE", "fr": "fr_FR", "pl": "pl_PL", "tr": "tr_TR",
+            "uk": "uk_UA", "es": "es", "pt": "pt_PT"}.get(lang.split("-")[0])
+    if not code or code not in pyphen.LANGUAGES:
+        return lambda text: text
+    dic = pyphen.Pyphen(lang=code, left=3, right=3)
+
+    def soft(text: str | None) -> str | None:
+        return _LONG_WORD.sub(lambda m: dic.inserted(m.group(0), hyphen=_SOFT_HYPHEN), text) if text else text
+
+    return soft
+
+
+def _screen_view(screen: Screen | None) -> dict:
+    if screen is None:  # the self-contained HTML file: sized by the browser window
+        return {"width": None, "height": None, "orientation": "landscape"}
+    return {"width": screen.width, "height": screen.height, "orientation": screen.orientation}
+
+
+def render_html(theme: Theme, context: dict) -> str:
+    """The complete, self-contained HTML document of one slide."""
+    scripts = {"latin"} | ({"arabic"} if context["slide"]["dir"] == "rtl" else set())
+    template = theme.environment.get_template(f"layouts/{context['slide']['layout']}.html")
+    return template.render(**context, font_css=Markup(theme.font_css(scripts)), theme_css=Markup(theme.css))
+
+
+def split_document(html: str) -> tuple[str, str]:
+    """(head part, body inner HTML): pages keep the head loaded and swap only the body."""
+    match = _BODY_RE.search(html)
+    if not match:
+        raise NarrowcastError("een thema-sjabloon mist <body>…</body>")
+    return html[: match.start()], match.group(1)
+
+
+def _icon(word: str | None) -> Markup | None:
+    if not word:
+        return None
+    try:
+        return markup(icons.svg(word))
+    except KeyError:
+        return None
+
+
+def _qr_svg(url: str) -> str:
+    qr = segno.make(url, error="m")
+    return qr.svg_inline(scale=10, border=2, dark="#000000", light="#ffffff", omitsize=True)
+
+
+def _short_url(url: str) -> str:
+    """The address as people read it: no scheme, no 'www.', no trailing slash."""
+    parts = urlsplit(url)
+    host = parts.netloc.removeprefix("www.")
+    return (host + parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")) or url
+
+
+def _data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+# --- PNG -----------------------------------------------------------------------------------------
+
+class Renderer:
+    """A pool of Chromium pages that turn slide HTML into PNGs at a given size."""
+
+    def __init__(self, jobs: int = 2, chromium: str | None = None):
+        self.jobs = max(1, jobs)
+        self.chromium = chromium
+        self._playwright = None
+        self._browser = None
+        self._pages: asyncio.Queue | None = None
+
+    async def __aenter__(self) -> "Renderer":
+        from playwright.async_api import async_playwright
+
+        executable = find_chromium(self.chromium)
+        self._playwright = await async_playwright().start()
+        try:
+            self._browser = await self._playwright.chromium.launch(executable_path=executable, args=launch_args())
+        except Exception as exc:
+            await self._playwright.stop()
+            raise NarrowcastError(f"Chromium ({executable}) start niet: {str(exc).splitlines()[0]}") from None
+        self._pages = asyncio.Queue()
+        for _ in range(self.jobs):
+            page = await self._browser.new_page(viewport={"width": 1920, "height": 1080})
+            cdp = await page.context.new_cdp_session(page)
+            await self._pages.put(_Page(page, cdp))
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self._browser:
+            await self._browser.close()
+        if self._playwright:
+            await self._playwright.stop()
+
+    async def render(self, html: str, width: int, height: int) -> SlideRender:
+        page = await self._pages.get()
+        try:
+            return await page.render(html, width, height)
+        finally:
+            self._pages.put_nowait(page)
+
+
+class _Page:
+    """One browser page that keeps its document and only swaps the slide's body."""
+
+    def __init__(self, page, cdp):
+        self.page, self.cdp = page, cdp
+        self.head: str | None = None
+        self.size: tuple[int, int] | None = None
+
+    async def render(self, html: str, width: int, height: int) -> SlideRender:
+        head, body = split_document(html)
+        if self.size != (width, height):
+            await self.page.set_viewport_size({"width": width, "height": height})
+            self.size = (width, height)
+        if head != self.head:
+            await self.page.set_content(html, wait_until="load")
+            self.head = head
+        else:
+            await self.page.evaluate("html => { document.body.innerHTML = html; }", body)
+        await self.page.evaluate("() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => r())))")
+        measured = await self.page.evaluate(_MEASURE_JS)
+        shot = await self.cdp.send("Page.captureScreenshot", {
+            "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": False,
+            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+        return SlideRender(base64.b64decode(shot["data"]), measured["problems"], measured["minFontPx"])
