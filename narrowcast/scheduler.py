@@ -1,0 +1,78 @@
+"""APScheduler glue: rebuild at the moments the content names, and every new day.
+
+The jobs are derived from the content every time (at start and after every build) and kept in
+memory only: a persisted (pickled) job would go stale the moment a law's date moves. Moments come
+from the server's clock, which tests and `serve --at` may shift; APScheduler runs on the wall
+clock, so each moment is turned into a wall-clock time by the clock's offset.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+if TYPE_CHECKING:
+    from .serve.server import Server
+
+log = logging.getLogger("narrowcast.scheduler")
+MISFIRE_GRACE = 6 * 3600  # a machine that slept through a moment still rebuilds when it wakes
+LOOKAHEAD = timedelta(days=3)
+
+
+class ContentScheduler:
+    """One per content folder (two servers on one folder would rebuild twice; harmless but wasteful)."""
+
+    def __init__(self, server: "Server"):
+        self.server = server
+        self.scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE,
+                                                        "max_instances": 1})
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self.refresh()
+        self.server.after_build.append(self.refresh)
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def refresh(self) -> None:
+        """Replace every job with the ones the content and the clock call for now."""
+        self.scheduler.remove_all_jobs()
+        now = self.server.clock()
+        for moment, reason in planned_moments(self.server.root, now):
+            self.scheduler.add_job(self.server.rebuild, DateTrigger(run_date=self._wall(moment, now)),
+                                   args=[reason], id=f"{reason}@{moment.isoformat()}", replace_existing=True)
+
+    def _wall(self, moment: datetime, now: datetime) -> datetime:
+        return datetime.now(timezone.utc) + (moment - now)
+
+    def jobs(self) -> list[tuple[str, datetime]]:
+        return [(job.args[0], job.next_run_time) for job in self.scheduler.get_jobs()]
+
+
+def planned_moments(root, now: datetime) -> list[tuple[datetime, str]]:
+    """The moments to rebuild at: the next local midnight, and law and notice moments soon after now."""
+    from .load import load_site
+    from .state import active_notices
+
+    site, _ = load_site(root)
+    tz = ZoneInfo(site.config.timezone) if site else ZoneInfo("Europe/Amsterdam")
+    local = now.astimezone(tz)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(0, 0, 5), tzinfo=tz)
+    moments = [(midnight, "nieuwe dag")]
+    if site:
+        for law in site.laws.values():
+            for moment, what in ((law.announce_from, "aankondiging"), (law.effective, "ingang"),
+                                 (law.retire_after, "einde")):
+                if moment and now < moment <= now + LOOKAHEAD:
+                    moments.append((moment, f"wet {law.id}: {what}"))
+    for notice in active_notices(root, now):
+        if notice.until <= now + LOOKAHEAD:
+            moments.append((notice.until, f"melding {notice.id} voorbij"))
+    return sorted(moments)
