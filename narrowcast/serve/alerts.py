@@ -1,0 +1,50 @@
+"""Background duties of the server: prune old records, and tell operators about screens in trouble.
+
+The webhook is off by default; `alerts_webhook:` in narrowcast.yaml turns it on. It is called once
+when a screen goes offline or falls behind, and once when it is well again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import urllib.request
+from typing import TYPE_CHECKING
+
+from .dashboard import dashboard_data
+
+if TYPE_CHECKING:
+    from .server import Server
+
+log = logging.getLogger("narrowcast.alerts")
+CHECK_SECONDS = 30
+PRUNE_EVERY = 120  # checks: once an hour
+
+
+async def watch_health(server: "Server", webhook: str | None) -> None:
+    known: set[tuple[str, str]] = set()
+    rounds = 0
+    while True:
+        await asyncio.sleep(CHECK_SECONDS)
+        rounds += 1
+        if rounds % PRUNE_EVERY == 1:
+            await asyncio.to_thread(server.records.prune, server.clock())
+        if not webhook:
+            continue
+        data = await asyncio.to_thread(dashboard_data, server, server.clock())
+        current = {(a["screen"], a["problem"]) for a in data["alerts"]}
+        for screen, problem in sorted(current - known):
+            await asyncio.to_thread(post, webhook, {"screen": screen, "problem": problem, "state": "begin", "time": data["time"]})
+        for screen, problem in sorted(known - current):
+            await asyncio.to_thread(post, webhook, {"screen": screen, "problem": problem, "state": "end", "time": data["time"]})
+        known = current
+
+
+def post(url: str, payload: dict) -> None:
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        urllib.request.urlopen(request, timeout=10).close()
+    except OSError as exc:
+        log.warning("webhook %s niet bereikt: %s", url, exc)

@@ -1,0 +1,65 @@
+"""Server-sent events: tell connected screens at once that their manifest has a new version."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+
+KEEPALIVE_SECONDS = 15.0
+QUEUE_SIZE = 8  # a screen only needs the newest version; a slow reader loses old ones, not memory
+
+
+class Broker:
+    """Per-screen subscriber queues; publishing never blocks on a slow or dead connection."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[str, set[asyncio.Queue]] = defaultdict(set)
+
+    def subscribe(self, screen: str) -> asyncio.Queue:
+        queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
+        self._subscribers[screen].add(queue)
+        return queue
+
+    def unsubscribe(self, screen: str, queue: asyncio.Queue) -> None:
+        self._subscribers[screen].discard(queue)
+        if not self._subscribers[screen]:
+            del self._subscribers[screen]
+
+    def publish(self, screen: str, version: str) -> int:
+        """Announce a version to every subscriber of a screen; returns how many were told."""
+        told = 0
+        for queue in list(self._subscribers.get(screen, ())):
+            if queue.full():
+                queue.get_nowait()  # drop the oldest: only the newest version matters
+            queue.put_nowait(version)
+            told += 1
+        return told
+
+    def count(self, screen: str | None = None) -> int:
+        if screen is not None:
+            return len(self._subscribers.get(screen, ()))
+        return sum(len(s) for s in self._subscribers.values())
+
+
+def sse_message(version: str) -> bytes:
+    return f"event: version\ndata: {json.dumps({'version': version})}\n\n".encode()
+
+
+async def event_stream(broker: Broker, screen: str, current: str | None, disconnected):
+    """The SSE body for one screen: the current version first, then every new one, with keep-alives."""
+    queue = broker.subscribe(screen)
+    try:
+        yield b"retry: 3000\n\n"
+        if current:
+            yield sse_message(current)
+        while True:
+            try:
+                version = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                yield sse_message(version)
+            except asyncio.TimeoutError:
+                if await disconnected():
+                    return
+                yield b": keep-alive\n\n"
+    finally:
+        broker.unsubscribe(screen, queue)

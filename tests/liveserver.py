@@ -1,0 +1,67 @@
+"""The real server in this process, on 127.0.0.1, with a clock the test moves by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from narrowcast.serve.run import asgi_app
+from narrowcast.serve.server import Server
+
+
+class ManualClock:
+    """now() returns what the test set; advance() moves it."""
+
+    def __init__(self, start: datetime):
+        self.moment = start
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta) -> None:
+        self.moment += timedelta(**delta)
+
+
+@contextmanager
+def live_server(root: Path, clock, port: int):
+    """Start the full app (first build, watcher, scheduler) in a thread; stop it afterwards."""
+    ready = threading.Event()
+    holder: dict = {}
+
+    def serve():
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        server = Server(root, clock)
+        holder["server"] = server
+        config = uvicorn.Config(asgi_app(server), host="127.0.0.1", port=port, log_level="warning",
+                                date_header=False, lifespan="on")
+        holder["uvicorn"] = uvicorn.Server(config)
+        ready.set()
+        loop.run_until_complete(holder["uvicorn"].serve())
+        loop.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    ready.wait(10)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).json()["builds"] >= 1:
+                break
+        except (httpx.HTTPError, ValueError):
+            pass
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.1)
+    try:
+        yield base, holder["server"]
+    finally:
+        holder["uvicorn"].should_exit = True
+        thread.join(15)

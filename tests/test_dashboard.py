@@ -1,0 +1,154 @@
+"""Screen health, proof of play and the dashboard, behind a login; the server's clock is injected."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from narrowcast.cli import cli
+from narrowcast.records import Heartbeat, Records
+from narrowcast.serve.health import OFFLINE_AFTER, RateLimit, screen_status
+
+from .liveserver import ManualClock, live_server
+from .test_build import browser
+from .test_serve import free_port, fresh_copy, prebuilt  # noqa: F401  (fixture)
+
+AMS = ZoneInfo("Europe/Amsterdam")
+START = datetime(2026, 11, 23, 10, 0, tzinfo=AMS)
+PASSWORD = "een-lang-wachtwoord"
+
+
+def beat(base, screen="werkplein-hal", key=None, **extra):
+    body = {"version": "v1", "item": "welkom", "resolution": "1920x1080", "user_agent": "test", "offset_ms": 120, **extra}
+    headers = {"X-Screen-Key": key} if key else {}
+    return httpx.post(f"{base}/api/screens/{screen}/heartbeat", json=body, headers=headers)
+
+
+def login(base) -> httpx.Client:
+    client = httpx.Client(base_url=base, follow_redirects=False)
+    response = client.post("/login", data={"name": "anne", "password": PASSWORD})
+    assert response.status_code == 303, response.text
+    assert "httponly" in response.headers["set-cookie"].lower() and "samesite=strict" in response.headers["set-cookie"].lower()
+    return client
+
+
+@pytest.fixture
+def site(prebuilt, tmp_path):  # noqa: F811
+    root = fresh_copy(prebuilt, tmp_path)
+    Records(root).set_user("anne", PASSWORD, START)
+    return root
+
+
+def test_offline_threshold_is_one_point_one_intervals_plus_grace():
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    seen = Heartbeat("hal", now, "v1", "welkom", None, None, 0)
+    assert OFFLINE_AFTER == timedelta(seconds=96)
+    assert screen_status(seen, "v1", now + timedelta(seconds=96))["online"] is True
+    assert screen_status(seen, "v1", now + timedelta(seconds=97))["online"] is False
+    assert screen_status(seen, "v2", now)["behind"] is True
+    assert screen_status(None, "v1", now)["online"] is False
+
+
+def test_rate_limit_refills_over_time():
+    limit = RateLimit(rate=6, per=60, burst=2)
+    assert limit.allow("a", 0) and limit.allow("a", 0) and not limit.allow("a", 0)
+    assert limit.allow("b", 0), "each screen has its own bucket"
+    assert limit.allow("a", 10.5) and not limit.allow("a", 10.6)
+
+
+def test_retention_deletes_old_records(tmp_path):
+    records = Records(tmp_path)
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+    records.add_heartbeat(Heartbeat("hal", now - timedelta(days=91), "v", None, None, None, None))
+    records.add_heartbeat(Heartbeat("hal", now - timedelta(days=89), "v", None, None, None, None))
+    records.add_plays("hal", [("a", now - timedelta(days=100), 10.0), ("a", now - timedelta(days=1), 10.0)])
+    assert records.prune(now) == 2
+    assert records.count("heartbeats") == 1 and records.count("plays") == 1
+
+
+@browser
+def test_heartbeats_limits_keys_and_the_dashboard(site):
+    clock = ManualClock(START)
+    with live_server(site, clock, free_port()) as (base, server):
+        assert httpx.get(base + "/dashboard").status_code == 401
+        assert httpx.get(base + "/api/dashboard").status_code == 401
+        assert httpx.post(base + "/api/rebuild").status_code == 401
+
+        assert beat(base).status_code == 204
+        assert beat(base, screen="onbekend").status_code == 404
+        too_big = httpx.post(base + "/api/screens/werkplein-hal/heartbeat", content=b"{" + b" " * 5000 + b"}",
+                             headers={"Content-Type": "application/json"})
+        assert too_big.status_code == 413
+        assert httpx.post(base + "/api/screens/werkplein-lift/heartbeat", content=b"niet json").status_code == 400
+        codes = [beat(base, screen="werkplein-wachtruimte").status_code for _ in range(8)]
+        assert codes[:6] == [204] * 6 and 429 in codes[6:], codes
+
+        key = server.records.new_screen_key("werkplein-lift")
+        assert beat(base, screen="werkplein-lift").status_code == 403, "a keyed screen needs its key"
+        assert beat(base, screen="werkplein-lift", key="verkeerd").status_code == 403
+        other_key = server.records.new_screen_key("formulierenbrigade-balie")
+        assert beat(base, screen="werkplein-lift", key=other_key).status_code == 403, "a key is for its own screen only"
+        assert beat(base, screen="werkplein-lift", key=key).status_code == 204
+
+        plays = {"plays": [{"item": "welkom", "start": "2026-11-23T09:00:00Z", "seconds": 8}] * 3}
+        assert httpx.post(base + "/api/screens/werkplein-hal/plays", json=plays).status_code == 204
+        assert httpx.post(base + "/api/screens/werkplein-hal/plays", json={"plays": "x"}).status_code == 400
+
+        client = login(base)
+        data = client.get("/api/dashboard").json()
+        hal = next(s for s in data["screens"] if s["id"] == "werkplein-hal")
+        assert hal["online"] is True and hal["item"] == "welkom" and hal["offset_ms"] == 120
+        assert hal["behind"] is True, "the screen reported version v1, not the newest"
+        assert data["plays_24h"] == {"welkom": 3}
+        assert {"screen": "formulierenbrigade-wachtruimte", "problem": "offline"} in data["alerts"]
+        page = client.get("/dashboard").text
+        assert "Werkplein, hal" in page and "Let op:" in page and "oud" in page
+
+        clock.advance(seconds=97)
+        data = client.get("/api/dashboard").json()
+        assert next(s for s in data["screens"] if s["id"] == "werkplein-hal")["online"] is False
+
+        assert client.post("/logout").status_code == 303
+        assert client.get("/api/dashboard").status_code == 401
+        assert httpx.post(base + "/login", data={"name": "anne", "password": "fout"}).status_code == 401
+
+
+@browser
+def test_sessions_expire_and_tokens_work(site):
+    clock = ManualClock(START)
+    with live_server(site, clock, free_port()) as (base, server):
+        client = login(base)
+        assert client.get("/api/dashboard").status_code == 200
+        clock.advance(hours=8, seconds=1)
+        assert client.get("/api/dashboard").status_code == 401
+        token = server.records.new_token("anne", clock())
+        assert httpx.get(base + "/api/dashboard", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert httpx.get(base + "/api/dashboard", headers={"Authorization": "Bearer nc_fout"}).status_code == 401
+
+
+def test_report_is_csv_per_screen_and_slide(minimal):
+    records = Records(minimal)
+    at = datetime(2026, 11, 10, 12, 0, tzinfo=timezone.utc)
+    records.add_plays("hal", [("welkom", at, 8.0), ("welkom", at, 8.0), ("wijzigingen-doorgeven", at, 12.0)])
+    records.add_plays("hal", [("welkom", datetime(2026, 12, 5, tzinfo=timezone.utc), 8.0)])
+    result = CliRunner().invoke(cli, ["-C", str(minimal), "report", "--from", "2026-11-01", "--to", "2026-11-30"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["scherm", "item", "vertoningen", "seconden"]
+    assert rows[1:] == [["hal", "welkom", "2", "16.0"], ["hal", "wijzigingen-doorgeven", "1", "12.0"]]
+
+
+def test_user_add_stores_only_a_hash(minimal):
+    result = CliRunner().invoke(cli, ["-C", str(minimal), "user", "add", "bert", "--password-stdin"],
+                                input="zeer-geheim-123\n")
+    assert result.exit_code == 0, result.output
+    assert b"zeer-geheim-123" not in (minimal / ".state/narrowcast.db").read_bytes()
+    assert Records(minimal).check_password("bert", "zeer-geheim-123")
+    short = CliRunner().invoke(cli, ["-C", str(minimal), "user", "add", "bert", "--password-stdin"], input="kort\n")
+    assert short.exit_code == 1

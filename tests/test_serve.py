@@ -1,0 +1,174 @@
+"""`narrowcast serve` as a real process on 127.0.0.1: headers, push, rebuild on save, restart."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from narrowcast.build import build
+
+from .conftest import copy_example
+from .test_build import NOW, browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(root: Path, at: str, port: int | None = None):
+    """A real server process; killed at the end, its output shown when something failed."""
+    port = port or free_port()
+    log = root.parent / f"serve-{port}.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "narrowcast", "-C", str(root), "serve", "--host", "127.0.0.1",
+                                 "--port", str(port), "--at", at], stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, log.read_text()
+            try:
+                if httpx.get(base + "/healthz", timeout=1).json()["builds"] >= 1:
+                    break
+            except (httpx.HTTPError, ValueError):
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        yield base, proc, log
+    except BaseException:
+        print(log.read_text())
+        raise
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@pytest.fixture(scope="module")
+def prebuilt(tmp_path_factory):
+    """The example content with a finished build, so each server start renders (almost) nothing."""
+    root = copy_example(tmp_path_factory.mktemp("serve") / "voorbeeld")
+    build(root, NOW)
+    return root
+
+
+def fresh_copy(prebuilt: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "voorbeeld"
+    shutil.copytree(prebuilt, target, symlinks=True)
+    return target
+
+
+class SSE:
+    """Reads a server-sent-event stream in a thread and keeps the versions it announced."""
+
+    def __init__(self, url: str):
+        self.versions: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(url,), daemon=True)
+        self._thread.start()
+
+    def _run(self, url: str):
+        try:
+            with httpx.stream("GET", url, timeout=httpx.Timeout(5, read=60)) as response:
+                for line in response.iter_lines():
+                    if line.startswith("data:"):
+                        self.versions.append(json.loads(line[5:])["version"])
+                    if self._stop.is_set():
+                        return
+        except httpx.HTTPError:
+            pass  # the server went away at the end of the test
+
+    def wait_for(self, count: int, timeout: float = 60) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while len(self.versions) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.versions
+
+    def close(self):
+        self._stop.set()
+
+
+@browser
+def test_manifest_headers_etag_and_304(prebuilt, tmp_path):
+    root = fresh_copy(prebuilt, tmp_path)
+    with running_server(root, "2026-11-23 10:00") as (base, _, _):
+        response = httpx.get(base + "/screens/werkplein-hal/manifest.json")
+        assert response.status_code == 200
+        manifest = response.json()
+        assert response.headers["etag"] == f'"{manifest["version"]}"'
+        assert response.headers["cache-control"] == "no-cache"
+        assert response.headers["date"].endswith("GMT") and "23 Nov 2026" in response.headers["date"]
+        again = httpx.get(base + "/screens/werkplein-hal/manifest.json", headers={"If-None-Match": response.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""
+        media = httpx.get(base + "/screens/werkplein-hal/" + manifest["items"][0]["image"])
+        assert media.status_code == 200 and media.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert httpx.get(base + "/screens/bestaat-niet/manifest.json").status_code == 404
+        assert httpx.get(base + "/media/..%2Fnarrowcast.yaml").status_code == 404
+        assert httpx.get(base + "/healthz").json()["status"] == "ok"
+
+
+@browser
+def test_saving_a_slide_announces_a_new_version_and_a_broken_save_keeps_the_last_good_output(prebuilt, tmp_path):
+    root = fresh_copy(prebuilt, tmp_path)
+    with running_server(root, "2026-11-23 10:00") as (base, _, log):
+        first = httpx.get(base + "/screens/werkplein-hal/manifest.json").json()["version"]
+        stream = SSE(base + "/events/werkplein-hal")
+        assert stream.wait_for(1) == [first], "a new listener first hears the current version"
+        slide = root / "slides/wijzigingen.yaml"
+        slide.write_text(slide.read_text(encoding="utf-8").replace("Verandert er iets?", "Is er iets veranderd?", 1),
+                         encoding="utf-8")
+        versions = stream.wait_for(2)
+        assert len(versions) == 2 and versions[1] != first
+        manifest = httpx.get(base + "/screens/werkplein-hal/manifest.json").json()
+        assert manifest["version"] == versions[1]
+        assert any(i["title"] == "Is er iets veranderd?" for i in manifest["items"])
+
+        slide.write_text("id: wijzigingen-doorgeven\ntitle: [kapot\n", encoding="utf-8")
+        deadline = time.monotonic() + 60
+        while not httpx.get(base + "/healthz").json()["last_error"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        health = httpx.get(base + "/healthz").json()
+        assert "slides/wijzigingen.yaml:2:8" in health["last_error"]
+        assert httpx.get(base + "/screens/werkplein-hal/manifest.json").json()["version"] == versions[1]
+        assert "mislukt" in log.read_text()
+        stream.close()
+
+
+@browser
+def test_restart_across_a_law_moment_publishes_the_right_manifest_at_once(prebuilt, tmp_path):
+    root = fresh_copy(prebuilt, tmp_path)
+    port = free_port()
+    with running_server(root, "2026-12-28 10:00", port) as (base, _, _):
+        ids = [i["id"] for i in httpx.get(base + "/screens/werkplein-hal/manifest.json").json()["items"]]
+        assert "participatiewet-in-balans-fase-3-voor@20261228" in ids and "bijverdienen-2026" in ids
+        assert "participatiewet-in-balans-fase-3-na" not in ids
+    # The server is down across the effective moment (1 January 2027, 00:00) and comes back after it.
+    started = time.monotonic()
+    with running_server(root, "2027-01-01 00:00:30", port) as (base, _, _):
+        manifest = httpx.get(base + "/screens/werkplein-hal/manifest.json").json()
+        ids = [i["id"] for i in manifest["items"]]
+        assert "participatiewet-in-balans-fase-3-na" in ids
+        assert not any(i.startswith("participatiewet-in-balans-fase-3-voor") for i in ids)
+        assert "bijverdienen-2026" not in ids, "the superseded slide is gone"
+        assert manifest["server_time"].startswith("2026-12-31T23:00")
+    assert time.monotonic() - started < 90
