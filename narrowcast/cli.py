@@ -89,5 +89,244 @@ def schema(ctx: click.Context, out: Path | None) -> None:
         click.echo(f"geschreven: {path}")
 
 
+def _moment(root: Path, text: str | None):
+    """A moment from the command line in the folder's timezone; now when not given."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from pydantic_core import PydanticCustomError
+
+    from .fields import parse_moment
+    from .load import site_timezone
+
+    tz = site_timezone(root)
+    if text is None:
+        return datetime.now(ZoneInfo(tz))
+    try:
+        return parse_moment(text, tz)
+    except PydanticCustomError as exc:
+        raise NarrowcastError(f"--at: {exc.message()}") from None
+
+
+@cli.command()
+@click.option("--at", "at", metavar="MOMENT", help="Build the state at this moment, e.g. '2027-01-01 09:00' (needs --out).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Build into this folder instead of the live output/.")
+@click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Browser pages rendering in parallel.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def build(ctx: click.Context, at: str | None, out: Path | None, jobs: int, quiet: bool) -> None:
+    """Render what changed and publish output/ atomically.
+
+    Checks the content first: on errors nothing is published and the live output/ stays as it was.
+    With --at and --out it builds the state at that moment into another folder, never into output/.
+    """
+    from .build import build as run_build
+    from .terminal import progress_bar
+
+    root = _root(ctx)
+    if at and out is None:
+        raise NarrowcastError("--at bouwt nooit in de live output/; geef ook --out MAP")
+    now = _moment(root, at)
+    with progress_bar("Dia's maken", disabled=quiet) as progress:
+        report = run_build(root, now, out=out, jobs=jobs, progress=progress)
+    for finding in report.findings:
+        click.echo(str(finding))
+    click.echo(f"Klaar: {report.screens} schermen, {report.items} items; {report.rendered} dia's gemaakt, "
+               f"{report.cached} uit de cache; {report.seconds:.1f} s -> {report.out}")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path) -> None:
+    """Create a new content folder with the example slides, playlists, a law change and a theme."""
+    from .example import copy_example
+
+    copy_example(folder)
+    click.echo(f"Nieuwe inhoudsmap: {folder}\nVolgende stap: cd {folder} && narrowcast check && narrowcast build")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; 0.0.0.0 opens it to the LAN.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Browser pages rendering in parallel.")
+@click.option("--at", "at", metavar="MOMENT", hidden=True, help="Run the clock from this moment (previews and tests).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, jobs: int, at: str | None) -> None:
+    """Serve manifests, media and the player; rebuild on save and on schedule; push new versions.
+
+    Screens open http://HOST:PORT/player/?screen=ID. The first build happens at start, so a
+    server that was down catches up at once.
+    """
+    from .load import site_timezone
+    from .serve.run import run
+    from .serve.server import shifted_clock, system_clock
+
+    root = _root(ctx)
+    clock = shifted_clock(_moment(root, at)) if at else system_clock(site_timezone(root))
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"narrowcast serve: {root}")
+    for screen in _screen_ids(root):
+        click.echo(f"  speler {screen}: http://{shown}:{port}/player/?screen={screen}")
+    click.echo(f"  gezondheid: http://{shown}:{port}/healthz   (stoppen: Ctrl+C)")
+    run(root, host, port, clock, jobs)
+
+
+def _screen_ids(root: Path) -> list[str]:
+    from .load import load_site
+
+    site, _ = load_site(root)
+    return [s.id for s in site.config.screens] if site else []
+
+
+@cli.command()
+@click.argument("text", required=False)
+@click.option("--screens", help="Comma-separated screen ids (default: every screen).")
+@click.option("--until", "until", metavar="MOMENT", help="When it ends by itself (default: the end of today).")
+@click.option("--icon", default="informatie", show_default=True, help="Icon word for the notice.")
+@click.option("--cancel", "cancel", metavar="ID", help="End a running notice now.")
+@click.option("--list", "show", is_flag=True, help="List running notices.")
+@click.pass_context
+def urgent(ctx: click.Context, text: str | None, screens: str | None, until: str | None, icon: str,
+           cancel: str | None, show: bool) -> None:
+    """Show an urgent notice on screens now; it ends by itself at --until.
+
+    The notice is checked like any slide and published at once (a running `narrowcast serve`
+    announces it to the screens within seconds). It is kept in the state folder (.state/), not
+    in the content files.
+    """
+    from .urgent import cancel_notice, list_notices, publish_notice
+
+    root = _root(ctx)
+    now = _moment(root, None)
+    if show:
+        for notice in list_notices(root, now):
+            click.echo(f"{notice.id}  tot {notice.until:%Y-%m-%d %H:%M}  {', '.join(notice.screens) or 'alle schermen'}: {notice.text}")
+        return
+    if cancel:
+        notice = cancel_notice(root, cancel, now)
+        click.echo(f"Melding {notice.id} is beëindigd en van de schermen gehaald.")
+        return
+    if not text:
+        raise NarrowcastError("geef de tekst van de melding, bijvoorbeeld: narrowcast urgent \"Het Werkplein is vanmiddag gesloten.\"")
+    notice = publish_notice(root, text, now, until=_moment(root, until) if until else None,
+                            screens=[s.strip() for s in screens.split(",")] if screens else [], icon=icon)
+    click.echo(f"Melding {notice.id} staat op {', '.join(notice.screens) or 'alle schermen'} "
+               f"tot {notice.until:%Y-%m-%d %H:%M}. Stoppen: narrowcast urgent --cancel {notice.id}")
+
+
+@cli.command(name="schedule")
+@click.option("--at", "at", metavar="MOMENT", help="The moment to show (default: now).")
+@click.option("--screen", "screen_id", metavar="ID", help="Only this screen.")
+@click.option("--week", is_flag=True, help="The changes of the next seven days, per screen.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def schedule_command(ctx: click.Context, at: str | None, screen_id: str | None, week: bool, fmt: str) -> None:
+    """What plays where, when: now (or --at), or the next seven days' changes (--week)."""
+    from .timetable import print_timetable
+
+    root = _root(ctx)
+    print_timetable(root, _moment(root, at), screen_id, week, fmt)
+
+
+@cli.command()
+def icons() -> None:
+    """List the icon words: the Dutch words and the Lucide icon each one shows."""
+    from . import icons as icon_set
+
+    catalog = icon_set.catalog()
+    for word in icon_set.dutch_words():
+        click.echo(f"{word:<16} {catalog.get(word, '?')}")
+    click.echo(f"\nDe Lucide-namen zelf werken ook ({len(set(catalog.values()))} iconen); zie https://lucide.dev/icons.")
+
+
+@cli.group()
+def user() -> None:
+    """Accounts for the dashboard and its actions (stored hashed in the state folder)."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+@click.pass_context
+def user_add(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """Add a user, or set a new password for an existing one."""
+    from .records import Records
+
+    root = _root(ctx.parent)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Wachtwoord", hide_input=True, confirmation_prompt="Nog een keer")
+    if len(password) < 10:
+        raise NarrowcastError("kies een wachtwoord van minstens 10 tekens")
+    Records(root).set_user(name, password, _moment(root, None))
+    click.echo(f"Gebruiker {name} kan nu inloggen op /dashboard.")
+
+
+@user.command("token")
+@click.argument("name")
+@click.pass_context
+def user_token(ctx: click.Context, name: str) -> None:
+    """A new API token for a user (send it as 'Authorization: Bearer TOKEN'); shown once."""
+    from .records import Records
+
+    root = _root(ctx.parent)
+    records = Records(root)
+    if name not in records.users():
+        raise NarrowcastError(f"gebruiker {name} bestaat niet; maak hem eerst met 'narrowcast user add {name}'")
+    click.echo(records.new_token(name, _moment(root, None)))
+
+
+@user.command("list")
+@click.pass_context
+def user_list(ctx: click.Context) -> None:
+    """List the users."""
+    from .records import Records
+
+    for name in Records(_root(ctx.parent)).users():
+        click.echo(name)
+
+
+@cli.command("screen-key")
+@click.argument("screen")
+@click.pass_context
+def screen_key(ctx: click.Context, screen: str) -> None:
+    """Give a screen its own key; its player URL then needs &key=… to report heartbeats and plays."""
+    from .load import load_site_or_raise
+    from .records import Records
+
+    root = _root(ctx)
+    site, _ = load_site_or_raise(root)
+    if screen not in site.screens:
+        raise NarrowcastError(f"onbekend scherm '{screen}'; kies uit: {', '.join(site.screens)}")
+    key = Records(root).new_screen_key(screen)
+    click.echo(f"Sleutel voor {screen} (wordt maar één keer getoond):\n{key}\nSpeler: /player/?screen={screen}&key={key}")
+
+
+@cli.command()
+@click.option("--from", "since", metavar="MOMENT", required=True, help="Start, e.g. 2026-11-01.")
+@click.option("--to", "until", metavar="MOMENT", required=True, help="End (a date includes that whole day).")
+@click.option("--out", type=click.File("w", encoding="utf-8"), default="-", help="CSV file (default: the terminal).")
+@click.pass_context
+def report(ctx: click.Context, since: str, until: str, out) -> None:
+    """Proof of play as CSV: per screen and slide, how often and how many seconds it was shown."""
+    from pydantic_core import PydanticCustomError
+
+    from .fields import parse_moment
+    from .load import site_timezone
+    from .records import Records
+    from .report import write_report
+
+    root = _root(ctx)
+    tz = site_timezone(root)
+    try:
+        start, end = parse_moment(since, tz), parse_moment(until, tz, end_of_day=True)
+    except PydanticCustomError as exc:
+        raise NarrowcastError(exc.message()) from None
+    rows = write_report(Records(root), start, end, out)
+    click.echo(f"{rows} regels", err=True)
+
+
 def main() -> None:
     cli(prog_name="narrowcast")
