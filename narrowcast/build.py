@@ -11,13 +11,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
+from .check.content import language_findings
 from .errors import ContentError, Finding, has_errors
 from .load import load_site
 from .model import Site, as_of
 from .publish import carry_media, check_target, live_dir, link_or_copy, new_build_dir, publish
 from .render import RENDERER_VERSION, Renderer, SlideRender, render_html, slide_context
 from .schedule import Entry, Plan, plan_screen
-from .state import active_notices
+from .state import active_notices, record_forced
 from .themes import Theme, load_theme
 
 MANIFEST_SCHEMA = 1
@@ -52,15 +53,18 @@ class BuildReport:
 
 
 def build(root: Path, now: datetime, out: Path | None = None, jobs: int = 2, chromium: str | None = None,
-          progress: Progress | None = None) -> BuildReport:
-    """Build the state at `now` into `out` (default: the live output/ of the content folder)."""
+          progress: Progress | None = None, force: str | None = None) -> BuildReport:
+    """Build the state at `now` into `out` (default: the live output/ of the content folder).
+
+    `force` is the reason to publish despite plain-language errors; it is recorded in the state folder.
+    """
     started = clock.monotonic()
     now = as_of(now)
     root = root.resolve()
     target = (out or root / "output").absolute()
     check_target(target, root)
-    site = load_and_check(root)
-    report = BuildReport(out=target, findings=[])
+    site, findings = load_and_check(root, force)
+    report = BuildReport(out=target, findings=findings)
     plans = plan_screens(site, now)
     themes = {name: load_theme(root, name) for name in {_theme_name(site, p) for p in plans}}
     job_list, manifests = plan_renders(site, plans, themes)
@@ -80,11 +84,17 @@ def build(root: Path, now: datetime, out: Path | None = None, jobs: int = 2, chr
 
 # --- stages ----------------------------------------------------------------------------------------
 
-def load_and_check(root: Path) -> Site:
+def load_and_check(root: Path, force: str | None = None) -> tuple[Site, list[Finding]]:
+    """The site, if publishable: broken content never is; language errors only with a reason to force."""
     site, findings = load_site(root)
     if site is None or has_errors(findings):
         raise ContentError(findings)
-    return site
+    findings = sorted(findings + language_findings(site))
+    if has_errors(findings):
+        if not force:
+            raise ContentError(findings, hint="publiceren kan toch met --force --reason \"waarom\"")
+        record_forced(root, force, [f for f in findings if f.is_error])
+    return site, findings
 
 
 def plan_screens(site: Site, now: datetime) -> list[Plan]:

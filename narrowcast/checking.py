@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import Finding, summary
+from .check.content import language_findings
 from .load import load_site
 
 
 def run_checks(root: Path) -> list[Finding]:
-    """Schema and reference findings; later stages add language and legibility findings."""
-    _site, findings = load_site(root)
+    """Schema and reference findings, then (on valid content) plain language, tone and reading time."""
+    site, findings = load_site(root)
+    if site is not None:
+        findings = sorted(findings + language_findings(site))
     return findings
 
 

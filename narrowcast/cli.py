@@ -114,8 +114,11 @@ def _moment(root: Path, text: str | None):
               help="Build into this folder instead of the live output/.")
 @click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Browser pages rendering in parallel.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--force", is_flag=True, help="Publish despite plain-language errors (needs --reason; it is recorded).")
+@click.option("--reason", metavar="TEXT", help="Why the errors are published anyway (recorded in .state/forced.jsonl).")
 @click.pass_context
-def build(ctx: click.Context, at: str | None, out: Path | None, jobs: int, quiet: bool) -> None:
+def build(ctx: click.Context, at: str | None, out: Path | None, jobs: int, quiet: bool, force: bool,
+          reason: str | None) -> None:
     """Render what changed and publish output/ atomically.
 
     Checks the content first: on errors nothing is published and the live output/ stays as it was.
@@ -129,11 +132,17 @@ def build(ctx: click.Context, at: str | None, out: Path | None, jobs: int, quiet
         raise NarrowcastError("--at bouwt nooit in de live output/; geef ook --out MAP")
     now = _moment(root, at)
     with progress_bar("Dia's maken", disabled=quiet) as progress:
-        report = run_build(root, now, out=out, jobs=jobs, progress=progress)
+        report = run_build(root, now, out=out, jobs=jobs, progress=progress, force=_force_reason(force, reason))
     for finding in report.findings:
         click.echo(str(finding))
     click.echo(f"Klaar: {report.screens} schermen, {report.items} items; {report.rendered} dia's gemaakt, "
                f"{report.cached} uit de cache; {report.seconds:.1f} s -> {report.out}")
+
+
+def _force_reason(force: bool, reason: str | None) -> str | None:
+    if force and not (reason and reason.strip()):
+        raise NarrowcastError("--force vraagt om een reden: --reason \"waarom dit toch moet\"")
+    return reason.strip() if force else None
 
 
 @cli.command()
@@ -186,9 +195,11 @@ def _screen_ids(root: Path) -> list[str]:
 @click.option("--icon", default="informatie", show_default=True, help="Icon word for the notice.")
 @click.option("--cancel", "cancel", metavar="ID", help="End a running notice now.")
 @click.option("--list", "show", is_flag=True, help="List running notices.")
+@click.option("--force", is_flag=True, help="Publish despite plain-language errors (needs --reason; it is recorded).")
+@click.option("--reason", metavar="TEXT", help="Why the errors are published anyway.")
 @click.pass_context
 def urgent(ctx: click.Context, text: str | None, screens: str | None, until: str | None, icon: str,
-           cancel: str | None, show: bool) -> None:
+           cancel: str | None, show: bool, force: bool, reason: str | None) -> None:
     """Show an urgent notice on screens now; it ends by itself at --until.
 
     The notice is checked like any slide and published at once (a running `narrowcast serve`
@@ -210,7 +221,8 @@ def urgent(ctx: click.Context, text: str | None, screens: str | None, until: str
     if not text:
         raise NarrowcastError("geef de tekst van de melding, bijvoorbeeld: narrowcast urgent \"Het Werkplein is vanmiddag gesloten.\"")
     notice = publish_notice(root, text, now, until=_moment(root, until) if until else None,
-                            screens=[s.strip() for s in screens.split(",")] if screens else [], icon=icon)
+                            screens=[s.strip() for s in screens.split(",")] if screens else [], icon=icon,
+                            force=_force_reason(force, reason))
     click.echo(f"Melding {notice.id} staat op {', '.join(notice.screens) or 'alle schermen'} "
                f"tot {notice.until:%Y-%m-%d %H:%M}. Stoppen: narrowcast urgent --cancel {notice.id}")
 

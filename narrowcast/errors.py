@@ -42,10 +42,11 @@ class NarrowcastError(Exception):
 class ContentError(NarrowcastError):
     """The content has errors; nothing may be published."""
 
-    def __init__(self, findings: Iterable[Finding]):
+    def __init__(self, findings: Iterable[Finding], hint: str = ""):
         self.findings = sorted(findings)
         errors = [f for f in self.findings if f.is_error]
-        super().__init__(summary(self.findings) + "\n" + "\n".join(str(f) for f in errors))
+        text = summary(self.findings) + "; er is niets gepubliceerd\n" + "\n".join(str(f) for f in errors)
+        super().__init__(text + (f"\n{hint}" if hint else ""))
 
 
 def summary(findings: Iterable[Finding]) -> str:

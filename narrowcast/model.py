@@ -162,6 +162,26 @@ class Screen(_Content):
         return "portrait" if self.height > self.width else "landscape"
 
 
+class ExtraWord(_Content):
+    word: Text
+    plain: Text
+
+
+class Checks(_Content):
+    """The plain-language rules of this content folder (`checks:` in narrowcast.yaml)."""
+
+    sentence_warn: int = Field(10, ge=3, le=40, description="waarschuwing boven zoveel woorden per zin")
+    sentence_error: int = Field(15, ge=3, le=60, description="fout boven zoveel woorden per zin")
+    slide_words_warn: int = Field(30, ge=5, le=200)
+    slide_words_error: int = Field(45, ge=5, le=300)
+    long_word_syllables: int = Field(5, ge=3, le=12, description="waarschuwing voor woorden met meer lettergrepen")
+    flesch_douma_warn: float = Field(60.0, ge=0, le=100)
+    words_per_minute: float = Field(90, ge=30, le=400, description="leessnelheid van een beginnende lezer")
+    find_seconds: float = Field(3, ge=0, le=30, description="seconden om de tekst op het scherm te vinden")
+    allowed_words: list[Text] = Field(default_factory=list, description="woorden die hier gewoon zijn, zoals formulierenbrigade")
+    extra_officialese: list[ExtraWord] = Field(default_factory=list, description="extra moeilijke woorden met hun gewone woord")
+
+
 class SiteConfig(_Content):
     """narrowcast.yaml: the settings of one content folder."""
 
@@ -172,6 +192,7 @@ class SiteConfig(_Content):
     horizon_hours: int = Field(48, ge=6, le=24 * 14)
     poll_seconds: int = Field(30, ge=5, le=3600)
     default_duration: Seconds = 10
+    checks: Checks = Field(default_factory=Checks)
     alerts_webhook: Url | None = Field(None, description="webadres dat een bericht krijgt als een scherm uitvalt (standaard uit)")
     screens: list[Screen] = Field(min_length=1)
 

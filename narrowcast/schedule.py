@@ -6,12 +6,14 @@ compares timestamps with the intervals computed here; it never interprets days o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from .model import Law, Playlist, Screen, Site, Slide, Timing, as_of
+from .check.readingtime import reading_seconds
 from .references import law_slide_id
 from .state import Notice
 
@@ -148,17 +150,27 @@ def playlist_entries(site: Site, playlist: Playlist, window: Interval) -> list[E
     return entries
 
 
+def auto_duration(site: Site, slide: Slide, lang: str) -> int:
+    """Seconds for a slide without a duration: its reading time for a slow reader, at least the default."""
+    checks = site.config.checks
+    translation = slide.translations.get(lang)
+    texts = [translation.title, translation.text, translation.highlight] if translation else [slide.title, slide.text, slide.highlight]
+    steps = translation.steps if translation and translation.steps is not None else slide.steps
+    needed = reading_seconds([t for t in texts if t] + [s.text for s in steps], checks.words_per_minute, checks.find_seconds)
+    return max(site.config.default_duration, math.ceil(needed))
+
+
 def _language_entries(site: Site, slide: Slide, item, span: Interval | None, countdown: str | None) -> list[Entry]:
-    duration = item.duration or slide.duration or site.config.default_duration
-    common = dict(duration=duration, priority=max(slide.priority, item.priority),
+    fixed = item.duration or slide.duration
+    common = dict(priority=max(slide.priority, item.priority),
                   interrupt=slide.interrupt or item.interrupt, timings=(slide, item),
                   extra=(span,) if span else None, countdown=countdown)
     # A countdown day is its own item: each day's slide says a different number.
     tz = ZoneInfo(site.config.timezone)
     base_id = slide.id if span is None or countdown is None else f"{slide.id}@{span[0].astimezone(tz):%Y%m%d}"
-    entries = [Entry(base_id, slide, site.config.language, **common)]
+    entries = [Entry(base_id, slide, site.config.language, fixed or auto_duration(site, slide, site.config.language), **common)]
     for lang in slide.translations:
-        entries.append(Entry(f"{base_id}.{lang}", slide, lang, **common))
+        entries.append(Entry(f"{base_id}.{lang}", slide, lang, fixed or auto_duration(site, slide, lang), **common))
     return entries
 
 
@@ -234,7 +246,7 @@ def plan_screen(site: Site, screen: Screen, now: datetime, notices: Sequence[Not
     for entry, spans in raw:
         stronger = _merge([s for other, o_spans in raw if other.rank > entry.rank for s in o_spans])
         effective = _subtract(spans, stronger)
-        if effective:
+        if effective and effective[-1][1] > now:  # an item whose time has passed today is left out
             plan.entries.append((entry, effective))
     return plan
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 STATE_DIR = ".state"
 NOTICES = "urgent.json"
+FORCED = "forced.jsonl"
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,15 @@ def end_notice(root: Path, notice_id: str, at: datetime) -> Notice | None:
             save_notices(root, notices)
             return notices[i]
     return None
+
+
+def record_forced(root: Path, reason: str, findings) -> None:
+    """Who published what despite errors, and why: one JSON line per forced publication."""
+    import getpass
+
+    folder = state_dir(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    line = {"time": datetime.now().astimezone().isoformat(), "user": getpass.getuser(), "reason": reason,
+            "errors": [str(f) for f in findings]}
+    with open(folder / FORCED, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from .build import load_and_check
+from .load import load_site_or_raise
 from .errors import NarrowcastError
 from .schedule import live_items, next_change_after
 from .state import active_notices
@@ -41,7 +41,7 @@ def week_changes(site, screen, at: datetime, notices) -> list[dict]:
 
 
 def print_timetable(root: Path, at: datetime, screen_id: str | None, week: bool, fmt: str) -> None:
-    site = load_and_check(root)
+    site, _ = load_site_or_raise(root)
     if screen_id and screen_id not in site.screens:
         raise NarrowcastError(f"onbekend scherm '{screen_id}'; kies uit: {', '.join(site.screens)}")
     screens = [site.screens[screen_id]] if screen_id else list(site.screens.values())

@@ -7,20 +7,22 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .build import build, load_and_check
-from .errors import NarrowcastError
+from .check import check_text, check_tone
+from .check.content import rules_from
+from .errors import ContentError, Finding, NarrowcastError, has_errors
 from .icons import resolve
-from .state import Notice, active_notices, end_notice, load_notices, save_notices
+from .state import Notice, active_notices, end_notice, load_notices, record_forced, save_notices
 
 MAX_TEXT = 140
 
 
 def publish_notice(root: Path, text: str, now: datetime, until: datetime | None = None,
-                   screens: list[str] | None = None, icon: str = "informatie") -> Notice:
+                   screens: list[str] | None = None, icon: str = "informatie", force: str | None = None) -> Notice:
     """Save a notice and publish a build that shows it; nothing is kept when the build fails."""
     before = load_notices(root)
-    notice = create_notice(root, text, now, until, screens, icon)
+    notice = create_notice(root, text, now, until, screens, icon, force)
     try:
-        build(root, now)
+        build(root, now, force=force)
     except Exception:
         save_notices(root, before)  # not published: not kept either
         raise
@@ -28,12 +30,17 @@ def publish_notice(root: Path, text: str, now: datetime, until: datetime | None 
 
 
 def create_notice(root: Path, text: str, now: datetime, until: datetime | None = None,
-                  screens: list[str] | None = None, icon: str = "informatie") -> Notice:
-    """Check and save a notice (the caller publishes it)."""
-    site = load_and_check(root)
+                  screens: list[str] | None = None, icon: str = "informatie", force: str | None = None) -> Notice:
+    """Check and save a notice (the caller publishes it): the same language checks as any slide."""
+    site, _ = load_and_check(root, force)
     text = " ".join(text.split())
     if not text or len(text) > MAX_TEXT:
         raise NarrowcastError(f"de tekst van een melding heeft 1 tot {MAX_TEXT} tekens; nu {len(text)}")
+    problems = notice_findings(site, text)
+    if has_errors(problems):
+        if not force:
+            raise ContentError(problems, hint="publiceren kan toch met --force --reason \"waarom\"")
+        record_forced(root, force, [f for f in problems if f.is_error])
     unknown = [s for s in screens or [] if s not in site.screens]
     if unknown:
         raise NarrowcastError(f"onbekend scherm: {', '.join(unknown)}; kies uit: {', '.join(site.screens)}")
@@ -49,6 +56,13 @@ def create_notice(root: Path, text: str, now: datetime, until: datetime | None =
                     screens=tuple(screens or ()), icon=icon)
     save_notices(root, notices + [notice])
     return notice
+
+
+def notice_findings(site, text: str) -> list[Finding]:
+    """Plain-language and tone findings for a notice's text, as if it were a slide title."""
+    rules = rules_from(site.config.checks)
+    return [Finding("melding", 0, 0, "tekst", f.message.rstrip(".") + (f"; {f.suggestion}" if f.suggestion else ""),
+                    f.severity, f.rule) for f in check_text(text, rules) + check_tone(text)]
 
 
 def cancel_notice(root: Path, notice_id: str, now: datetime) -> Notice:
