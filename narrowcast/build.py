@@ -148,8 +148,11 @@ def render_all(jobs: list[Job], target: Path, staging: Path, workers: int, chrom
     for job in jobs:
         (media / job.html_name).write_text(job.html, encoding="utf-8")
         cached = live / "media" / job.png_name if live else None
-        if cached and cached.is_file():
+        measured = cached.with_suffix(".json") if cached else None
+        if cached and cached.is_file() and measured.is_file():
             link_or_copy(cached, media / job.png_name)
+            link_or_copy(measured, media / measured.name)
+            job.result = SlideRender(b"", **json.loads(measured.read_text(encoding="utf-8")))
         else:
             todo.append(job)
     done = len(jobs) - len(todo)
@@ -167,6 +170,9 @@ async def _render(todo: list[Job], media: Path, workers: int, chromium: str | No
         async def one(job: Job):
             job.result = await renderer.render(job.html, job.width, job.height)
             (media / job.png_name).write_bytes(job.result.png)
+            # What the page measured travels with the PNG, so a cached slide is still checked.
+            measured = {"problems": job.result.problems, "min_font_px": job.result.min_font_px}
+            (media / job.png_name).with_suffix(".json").write_text(json.dumps(measured), encoding="utf-8")
             counter[0] += 1
             if progress:
                 progress(counter[0], total)

@@ -237,6 +237,9 @@ def test_second_build_renders_nothing_and_keeps_the_version(built):
     again = build(root, NOW)
     assert again.rendered == 0 and again.cached == len(first.renders)
     assert again.versions == first.versions
+    job = next(iter(again.renders.values()))
+    assert job.result is not None and job.result.min_font_px == first.renders[job.png_name].result.min_font_px, \
+        "a cached slide keeps what its page measured"
 
 
 @browser
