@@ -6,17 +6,20 @@ import asyncio
 import hashlib
 import json
 import time as clock
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
 from .check.content import language_findings
+from .check.legibility import Measured, legibility_findings, static_findings
 from .errors import ContentError, Finding, has_errors
 from .load import load_site
 from .model import Site, as_of
-from .publish import carry_media, check_target, live_dir, link_or_copy, new_build_dir, publish
-from .render import RENDERER_VERSION, Renderer, SlideRender, render_html, slide_context
+from .publish import carry_media, check_target, link_or_copy, new_build_dir, publish
+from .cache import RenderCache
+from .render import MEASURE_STAMP, Renderer, SlideRender, content_key, render_html, slide_context
 from .schedule import Entry, Plan, plan_screen
 from .state import active_notices, record_forced
 from .themes import Theme, load_theme
@@ -27,16 +30,36 @@ Progress = Callable[[int, int], None]  # (done, total)
 
 @dataclass
 class Job:
-    """One PNG to make: a slide's HTML at one screen size. Same HTML and size = same file."""
+    """One PNG to make: a slide at one screen size in one theme. Same key = same file.
 
-    html: str
+    The HTML is made only when needed: for a slide the cache holds, the key is all it takes.
+    """
+
+    key: str
+    theme: Theme
+    context: dict
     width: int
     height: int
-    png_name: str
-    html_name: str
     entry_id: str
     screens: set[str] = field(default_factory=set)
     result: SlideRender | None = None
+
+    @property
+    def png_name(self) -> str:
+        return self.key + ".png"
+
+    @property
+    def html_name(self) -> str:
+        return self.key + ".html"
+
+    @cached_property
+    def html(self) -> str:
+        return render_html(self.theme, self.context)
+
+    @property
+    def page_group(self) -> tuple:
+        """Slides with the same size and head: a page renders them by swapping only the body."""
+        return (self.width, self.height, self.theme.name, self.context["slide"]["dir"])
 
 
 @dataclass
@@ -53,10 +76,11 @@ class BuildReport:
 
 
 def build(root: Path, now: datetime, out: Path | None = None, jobs: int = 2, chromium: str | None = None,
-          progress: Progress | None = None, force: str | None = None) -> BuildReport:
+          progress: Progress | None = None, force: str | None = None, cache: bool = True) -> BuildReport:
     """Build the state at `now` into `out` (default: the live output/ of the content folder).
 
     `force` is the reason to publish despite plain-language errors; it is recorded in the state folder.
+    `cache=False` renders every slide again and leaves the render cache as it is.
     """
     started = clock.monotonic()
     now = as_of(now)
@@ -69,7 +93,9 @@ def build(root: Path, now: datetime, out: Path | None = None, jobs: int = 2, chr
     themes = {name: load_theme(root, name) for name in {_theme_name(site, p) for p in plans}}
     job_list, manifests = plan_renders(site, plans, themes)
     staging = new_build_dir(target, f"{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}-{clock.time_ns() % 10**6:06d}")
-    report.rendered, report.cached = render_all(job_list, target, staging, jobs, chromium, progress)
+    report.rendered, report.cached = render_all(job_list, target, staging, jobs, chromium, progress,
+                                                RenderCache.beside(root / "output", enabled=cache))
+    report.findings = refuse_illegible(root, site, job_list, report.findings, force)
     write_outputs(site, plans, manifests, staging, now)
     horizon = timedelta(hours=site.config.horizon_hours)
     media = carry_media(target, staging, {p.name for p in (staging / "media").iterdir()}, now, horizon)
@@ -89,12 +115,51 @@ def load_and_check(root: Path, force: str | None = None) -> tuple[Site, list[Fin
     site, findings = load_site(root)
     if site is None or has_errors(findings):
         raise ContentError(findings)
-    findings = sorted(findings + language_findings(site))
+    findings = sorted(findings + language_findings(site) + static_findings(site))
     if has_errors(findings):
         if not force:
             raise ContentError(findings, hint="publiceren kan toch met --force --reason \"waarom\"")
         record_forced(root, force, [f for f in findings if f.is_error])
     return site, findings
+
+
+def measurements(site: Site, jobs: list[Job]) -> list[Measured]:
+    """Each rendered slide's measurements, once for every screen that shows it."""
+    screens = site.screens
+    return [Measured(job.entry_id, screens[screen], job.result.problems, job.result.min_font_px)
+            for job in jobs if job.result is not None for screen in sorted(job.screens)]
+
+
+def refuse_illegible(root: Path, site: Site, jobs: list[Job], findings: list[Finding], force: str | None) -> list[Finding]:
+    """Legibility findings join the others; errors stop the build as language errors do."""
+    legibility = legibility_findings(site, measurements(site, jobs))
+    findings = sorted(findings + legibility)
+    errors = [f for f in legibility if f.is_error]
+    if errors:
+        if not force:
+            raise ContentError(findings, hint="publiceren kan toch met --force --reason \"waarom\"")
+        record_forced(root, force, errors)
+    return findings
+
+
+def measure(root: Path, now: datetime, jobs: int = 2, chromium: str | None = None) -> list[Finding]:
+    """Render everything (cached) into a scratch folder, only to check legibility; publishes nothing."""
+    import shutil
+
+    root = root.resolve()
+    site, _ = load_site(root)
+    if site is None:
+        return []
+    plans = plan_screens(site, now)
+    themes = {name: load_theme(root, name) for name in {_theme_name(site, p) for p in plans}}
+    job_list, _ = plan_renders(site, plans, themes)
+    target = root / "output"
+    staging = new_build_dir(target, f"check-{clock.time_ns() % 10**9:09d}")
+    try:
+        render_all(job_list, target, staging, jobs, chromium, None)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return legibility_findings(site, measurements(site, job_list))
 
 
 def plan_screens(site: Site, now: datetime) -> list[Plan]:
@@ -115,10 +180,9 @@ def plan_renders(site: Site, plans: list[Plan], themes: dict[str, Theme]) -> tup
         screen = plan.screen
 
         def job_for(entry: Entry) -> Job:
-            html = render_html(theme, slide_context(site, entry, screen))
-            key = hashlib.sha256(f"{RENDERER_VERSION}\0{screen.width}x{screen.height}\0{html}".encode()).hexdigest()[:24]
-            html_name = hashlib.sha256(html.encode()).hexdigest()[:24] + ".html"
-            job = jobs.setdefault(key, Job(html, screen.width, screen.height, key + ".png", html_name, entry.item_id))
+            context = slide_context(site, entry, screen)
+            key = content_key(theme, context, screen.width, screen.height)
+            job = jobs.get(key) or jobs.setdefault(key, Job(key, theme, context, screen.width, screen.height, entry.item_id))
             job.screens.add(screen.id)
             return job
 
@@ -139,45 +203,68 @@ def plan_renders(site: Site, plans: list[Plan], themes: dict[str, Theme]) -> tup
 
 
 def render_all(jobs: list[Job], target: Path, staging: Path, workers: int, chromium: str | None,
-               progress: Progress | None) -> tuple[int, int]:
-    """Make every PNG not already in the live output; reuse the rest. Returns (rendered, cached)."""
+               progress: Progress | None, cache: RenderCache | None = None) -> tuple[int, int]:
+    """Make every PNG the render cache does not hold; link the rest. Returns (rendered, cached).
+
+    Without a cache given, the one beside `target` is used.
+    """
+    cache = cache or RenderCache.beside(target)
     media = staging / "media"
     media.mkdir(parents=True, exist_ok=True)
-    live = live_dir(target)
-    todo = []
-    for job in jobs:
-        (media / job.html_name).write_text(job.html, encoding="utf-8")
-        cached = live / "media" / job.png_name if live else None
-        measured = cached.with_suffix(".json") if cached else None
-        if cached and cached.is_file() and measured.is_file():
-            link_or_copy(cached, media / job.png_name)
-            link_or_copy(measured, media / measured.name)
-            job.result = SlideRender(b"", **json.loads(measured.read_text(encoding="utf-8")))
-        else:
-            todo.append(job)
+    todo = [job for job in jobs if not _from_cache(cache, job, media)]
     done = len(jobs) - len(todo)
     if progress:
         progress(done, len(jobs))
     if todo:
-        asyncio.run(_render(todo, media, workers, chromium, progress, done, len(jobs)))
-    return len(todo), len(jobs) - len(todo)
+        # Slides that share a size and a head follow each other, so pages seldom load a document.
+        todo.sort(key=lambda job: job.page_group)
+        asyncio.run(_render(todo, media, cache, workers, chromium, progress, done, len(jobs)))
+    cache.prune(keep={job.key for job in jobs})
+    return len(todo), done
 
 
-async def _render(todo: list[Job], media: Path, workers: int, chromium: str | None, progress, done: int, total: int):
-    async with Renderer(jobs=workers, chromium=chromium) as renderer:
+def _from_cache(cache: RenderCache, job: Job, media: Path) -> bool:
+    """Link the cached PNG and HTML into the build and take the measurements; False on a miss."""
+    record = cache.get(job.key, MEASURE_STAMP)
+    if record is None:
+        return False
+    try:
+        for suffix in (".png", ".html"):
+            link_or_copy(cache.path(job.key, suffix), media / f"{job.key}{suffix}")
+    except OSError:  # pruned by another build in between: make it again
+        for suffix in (".png", ".html"):
+            (media / f"{job.key}{suffix}").unlink(missing_ok=True)
+        return False
+    job.result = SlideRender(b"", **record["measured"])
+    return True
+
+
+async def _render(todo: list[Job], media: Path, cache: RenderCache, workers: int, chromium: str | None,
+                  progress: Progress | None, done: int, total: int) -> None:
+    async with Renderer(jobs=min(workers, len(todo)), chromium=chromium) as renderer:
         counter = [done]
 
         async def one(job: Job):
-            job.result = await renderer.render(job.html, job.width, job.height)
-            (media / job.png_name).write_bytes(job.result.png)
-            # What the page measured travels with the PNG, so a cached slide is still checked.
-            measured = {"problems": job.result.problems, "min_font_px": job.result.min_font_px}
-            (media / job.png_name).with_suffix(".json").write_text(json.dumps(measured), encoding="utf-8")
+            html = job.html
+            job.result = await renderer.render(html, job.width, job.height)
+            _keep(cache, job, html, media)
             counter[0] += 1
             if progress:
                 progress(counter[0], total)
 
         await asyncio.gather(*(one(job) for job in todo))
+
+
+def _keep(cache: RenderCache, job: Job, html: str, media: Path) -> None:
+    """The new PNG and HTML into the cache (with what the page measured) and into the build."""
+    if not cache.enabled:
+        (media / job.png_name).write_bytes(job.result.png)
+        (media / job.html_name).write_text(html, encoding="utf-8")
+        return
+    measured = {name: value for name, value in asdict(job.result).items() if name != "png"}
+    cache.put(job.key, job.result.png, html, {"stamp": MEASURE_STAMP, "entry": job.entry_id, "measured": measured})
+    for suffix in (".png", ".html"):
+        link_or_copy(cache.path(job.key, suffix), media / f"{job.key}{suffix}")
 
 
 def write_outputs(site: Site, plans: list[Plan], manifests: dict[str, dict], staging: Path, now: datetime) -> None:

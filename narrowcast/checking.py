@@ -5,16 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import Finding, summary
+from datetime import datetime
+
+from .build import measure
 from .check.content import language_findings
+from .check.legibility import static_findings
 from .load import load_site
 
 
-def run_checks(root: Path) -> list[Finding]:
-    """Schema and reference findings, then (on valid content) plain language, tone and reading time."""
+def run_checks(root: Path, now: datetime, render: bool = True) -> list[Finding]:
+    """Schema and references; then, on valid content, language, tone, reading time and legibility.
+
+    Legibility is measured on the rendered slides (cached renders are reused), so it needs Chromium.
+    """
     site, findings = load_site(root)
-    if site is not None:
-        findings = sorted(findings + language_findings(site))
-    return findings
+    if site is None:
+        return findings
+    findings = findings + language_findings(site) + static_findings(site)
+    if render:
+        findings += measure(root, now)
+    return sorted(findings)
 
 
 def format_findings(findings: list[Finding], root: Path) -> dict:

@@ -44,16 +44,18 @@ def _root(ctx: click.Context) -> Path:
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output for people or for machines.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--no-render", is_flag=True, help="Skip the legibility checks that need the rendered slides.")
+@click.option("--at", "at", metavar="MOMENT", help="Check what is scheduled at this moment (default: now).")
 @click.pass_context
-def check(ctx: click.Context, fmt: str, strict: bool) -> None:
-    """Check all content: schema, references, icons, images, dates.
+def check(ctx: click.Context, fmt: str, strict: bool, no_render: bool, at: str | None) -> None:
+    """Check all content: schema, references, plain language, tone, reading time, legibility.
 
     Exit code 0 when clean or warnings only, 1 on errors (or on warnings with --strict).
     """
     from .checking import run_checks, format_findings
 
     root = _root(ctx)
-    findings = run_checks(root)
+    findings = run_checks(root, _moment(root, at), render=not no_render)
     failed = any(f.is_error or strict for f in findings)
     if fmt == "json":
         click.echo(json.dumps(format_findings(findings, root), ensure_ascii=False, indent=2))
@@ -113,11 +115,12 @@ def _moment(root: Path, text: str | None):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Build into this folder instead of the live output/.")
 @click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Browser pages rendering in parallel.")
+@click.option("--no-cache", is_flag=True, help="Render every slide again; the render cache (.narrowcast-cache/) is left as it is.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--force", is_flag=True, help="Publish despite plain-language errors (needs --reason; it is recorded).")
 @click.option("--reason", metavar="TEXT", help="Why the errors are published anyway (recorded in .state/forced.jsonl).")
 @click.pass_context
-def build(ctx: click.Context, at: str | None, out: Path | None, jobs: int, quiet: bool, force: bool,
+def build(ctx: click.Context, at: str | None, out: Path | None, jobs: int, no_cache: bool, quiet: bool, force: bool,
           reason: str | None) -> None:
     """Render what changed and publish output/ atomically.
 
@@ -132,7 +135,8 @@ def build(ctx: click.Context, at: str | None, out: Path | None, jobs: int, quiet
         raise NarrowcastError("--at bouwt nooit in de live output/; geef ook --out MAP")
     now = _moment(root, at)
     with progress_bar("Dia's maken", disabled=quiet) as progress:
-        report = run_build(root, now, out=out, jobs=jobs, progress=progress, force=_force_reason(force, reason))
+        report = run_build(root, now, out=out, jobs=jobs, progress=progress, force=_force_reason(force, reason),
+                           cache=not no_cache)
     for finding in report.findings:
         click.echo(str(finding))
     click.echo(f"Klaar: {report.screens} schermen, {report.items} items; {report.rendered} dia's gemaakt, "

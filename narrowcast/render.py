@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import json
 import mimetypes
 import re
 from dataclasses import dataclass
@@ -25,31 +27,17 @@ from .model import Screen, Site, text_direction
 from .schedule import Entry
 from .themes import Theme, markup
 
-RENDERER_VERSION = "1"  # bump when the way HTML becomes pixels changes: every PNG is made again
+# Bump when the way slide data becomes HTML or HTML becomes pixels changes (Python code, not
+# templates: those are part of the theme's fingerprint): every PNG is made again.
+RENDERER_VERSION = "2"
+_FONTS_HERE = "/*narrowcast:fonts*/"
 _BODY_RE = re.compile(r"<body[^>]*>(.*)</body>", re.S)
 
-# Measured inside the page after each render: elements whose content overflows or is clipped,
-# and the smallest font size of any text. The cap height of the shipped fonts is 0.714 em.
-_MEASURE_JS = """() => {
-  const slide = document.getElementById('slide');
-  const box = slide.getBoundingClientRect();
-  const problems = [];
-  let minFont = Infinity;
-  for (const el of slide.querySelectorAll('*')) {
-    const style = getComputedStyle(el);
-    if (style.display === 'none' || el.closest('svg')) continue;
-    const r = el.getBoundingClientRect();
-    const name = el.className && typeof el.className === 'string' ? el.tagName.toLowerCase() + '.' + el.className.split(' ')[0] : el.tagName.toLowerCase();
-    if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) {
-      if (style.overflow !== 'visible' || el.clientHeight > 0) problems.push({element: name, kind: 'overflow'});
-    }
-    if (r.width > 0 && (r.left < box.left - 1 || r.top < box.top - 1 || r.right > box.right + 1 || r.bottom > box.bottom + 1))
-      problems.push({element: name, kind: 'clipped'});
-    const hasText = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
-    if (hasText) minFont = Math.min(minFont, parseFloat(style.fontSize));
-  }
-  return {problems, minFontPx: minFont === Infinity ? null : minFont};
-}"""
+# Measured inside the page after each render: overflow and clipping, contrast, the smallest text.
+_MEASURE_JS = (Path(__file__).parent / "check" / "measure.js").read_text(encoding="utf-8")
+MEASURE_STAMP = RENDERER_VERSION + "-" + hashlib.sha256(_MEASURE_JS.encode()).hexdigest()[:12]
+_SWAP_AND_MEASURE_JS = ("async (body) => {\n  if (body !== null) document.body.innerHTML = body;\n"
+                        "  await document.fonts.ready;\n  return (" + _MEASURE_JS + "\n  )();\n}")
 
 
 @dataclass
@@ -123,15 +111,29 @@ def render_html(theme: Theme, context: dict) -> str:
     """The complete, self-contained HTML document of one slide."""
     scripts = {"latin"} | ({"arabic"} if context["slide"]["dir"] == "rtl" else set())
     template = theme.environment.get_template(f"layouts/{context['slide']['layout']}.html")
-    return template.render(**context, font_css=Markup(theme.font_css(scripts)), theme_css=Markup(theme.css))
+    # The embedded fonts go in last: through Jinja's Markup joins, their 180 kB were copied many times.
+    html = template.render(**context, font_css=Markup(_FONTS_HERE), theme_css=Markup(theme.css))
+    return html.replace(_FONTS_HERE, theme.font_css(scripts))
+
+
+def content_key(theme: Theme, context: dict, width: int, height: int) -> str:
+    """The name of the rendered file: everything its pixels depend on, hashed.
+
+    The slide's view (text, icons, QR, image data, language), the theme's files (templates, CSS,
+    fonts), the screen's size and the renderer's version. Known before any HTML is made, so an
+    unchanged slide costs one hash.
+    """
+    view = json.dumps(context, sort_keys=True, ensure_ascii=False, default=str)
+    text = f"{RENDERER_VERSION}\0{width}x{height}\0{theme.name}\0{theme.fingerprint}\0{view}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
 def split_document(html: str) -> tuple[str, str]:
-    """(head part, body inner HTML): pages keep the head loaded and swap only the body."""
+    """(everything up to the body's content, body inner HTML): pages keep the first, swap the second."""
     match = _BODY_RE.search(html)
     if not match:
         raise NarrowcastError("een thema-sjabloon mist <body>…</body>")
-    return html[: match.start()], match.group(1)
+    return html[: match.start(1)], match.group(1)
 
 
 def _icon(word: str | None) -> Markup | None:
@@ -143,6 +145,7 @@ def _icon(word: str | None) -> Markup | None:
         return None
 
 
+@lru_cache(maxsize=256)
 def _qr_svg(url: str) -> str:
     qr = segno.make(url, error="m")
     return qr.svg_inline(scale=10, border=2, dark="#000000", light="#ffffff", omitsize=True)
@@ -156,8 +159,14 @@ def _short_url(url: str) -> str:
 
 
 def _data_uri(path: Path) -> str:
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    info = path.stat()
+    return _encoded_file(str(path), info.st_mtime_ns, info.st_size)
+
+
+@lru_cache(maxsize=32)  # a picture on several screens and in several languages is encoded once
+def _encoded_file(path: str, _mtime_ns: int, _size: int) -> str:
+    mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(Path(path).read_bytes()).decode('ascii')}"
 
 
 # --- PNG -----------------------------------------------------------------------------------------
@@ -183,11 +192,13 @@ class Renderer:
             await self._playwright.stop()
             raise NarrowcastError(f"Chromium ({executable}) start niet: {str(exc).splitlines()[0]}") from None
         self._pages = asyncio.Queue()
-        for _ in range(self.jobs):
-            page = await self._browser.new_page(viewport={"width": 1920, "height": 1080})
-            cdp = await page.context.new_cdp_session(page)
-            await self._pages.put(_Page(page, cdp))
+        for page in await asyncio.gather(*(self._new_page() for _ in range(self.jobs))):
+            self._pages.put_nowait(page)
         return self
+
+    async def _new_page(self) -> "_Page":
+        page = await self._browser.new_page(viewport={"width": 1920, "height": 1080})
+        return _Page(page, await page.context.new_cdp_session(page))
 
     async def __aexit__(self, *exc) -> None:
         if self._browser:
@@ -204,7 +215,12 @@ class Renderer:
 
 
 class _Page:
-    """One browser page that keeps its document and only swaps the slide's body."""
+    """One browser page that keeps its document and only swaps the slide's body.
+
+    Per slide two round trips to Chromium: one script that swaps the body, waits for the fonts
+    and measures (layout is forced by the measuring, no animation frame is needed), and one CDP
+    screenshot. The document is loaded again only when the head (theme, embedded fonts) differs.
+    """
 
     def __init__(self, page, cdp):
         self.page, self.cdp = page, cdp
@@ -217,12 +233,11 @@ class _Page:
             await self.page.set_viewport_size({"width": width, "height": height})
             self.size = (width, height)
         if head != self.head:
+            self.head = None  # if loading fails midway, the next slide loads the document again
             await self.page.set_content(html, wait_until="load")
             self.head = head
-        else:
-            await self.page.evaluate("html => { document.body.innerHTML = html; }", body)
-        await self.page.evaluate("() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => r())))")
-        measured = await self.page.evaluate(_MEASURE_JS)
+            body = None
+        measured = await self.page.evaluate(_SWAP_AND_MEASURE_JS, body)
         shot = await self.cdp.send("Page.captureScreenshot", {
             "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": False,
             "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
