@@ -1,38 +1,107 @@
-"""`narrowcast check`: every check over a content folder, collected into one list of findings."""
+"""`narrowcast check`: every check over a content folder, a table per slide and the findings."""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
-from .errors import Finding, summary
-from datetime import datetime
-
 from .build import measure
-from .check.content import language_findings
+from .check.content import language_findings, slide_fields
+from .check.language import flesch_douma, flesch_douma_band, words
 from .check.legibility import static_findings
+from .check.readingtime import reading_seconds
+from .errors import Finding, summary
 from .load import load_site
+from .model import Site
 
 
-def run_checks(root: Path, now: datetime, render: bool = True) -> list[Finding]:
+def run_checks(root: Path, now: datetime, render: bool = True) -> tuple[Site | None, list[Finding]]:
     """Schema and references; then, on valid content, language, tone, reading time and legibility.
 
     Legibility is measured on the rendered slides (cached renders are reused), so it needs Chromium.
     """
     site, findings = load_site(root)
     if site is None:
-        return findings
+        return None, findings
     findings = findings + language_findings(site) + static_findings(site)
     if render:
         findings += measure(root, now)
-    return sorted(findings)
+    return site, sorted(findings)
 
 
-def format_findings(findings: list[Finding], root: Path) -> dict:
+def slide_rows(site: Site, findings: list[Finding]) -> list[dict]:
+    """One row per slide: where it is, its words, Flesch-Douma and band, reading time, findings."""
+    by_slide_errors: Counter = Counter()
+    by_slide_warnings: Counter = Counter()
+    spans = _slide_spans(site)
+    for finding in findings:
+        owner = _owner(spans, finding)
+        if owner:
+            (by_slide_errors if finding.is_error else by_slide_warnings)[owner] += 1
+    rows = []
+    checks = site.config.checks
+    for slide in site.slides.values():
+        texts = [text for _, text in slide_fields(slide)]
+        joined = " ".join(t.rstrip(".!?") + "." for t in texts)
+        score = flesch_douma(joined)
+        rows.append({"id": slide.id, "file": slide.origin.file, "line": slide.origin.line(("id",)),
+                     "words": sum(len(words(t)) for t in texts), "flesch_douma": round(score),
+                     "band": flesch_douma_band(score),
+                     "reading_seconds": round(reading_seconds(texts, checks.words_per_minute, checks.find_seconds)),
+                     "duration": slide.duration, "errors": by_slide_errors[slide.id],
+                     "warnings": by_slide_warnings[slide.id]})
+    return rows
+
+
+def _slide_spans(site: Site) -> dict[str, list[tuple[int, str]]]:
+    """Per file, the first line of each slide, so a finding's line tells whose it is."""
+    spans: dict[str, list[tuple[int, str]]] = {}
+    for slide in site.slides.values():
+        spans.setdefault(slide.origin.file, []).append((slide.origin.line(), slide.id))
+    return {file: sorted(lines) for file, lines in spans.items()}
+
+
+def _owner(spans: dict[str, list[tuple[int, str]]], finding: Finding) -> str | None:
+    owner = None
+    for line, ident in spans.get(finding.file, []):
+        if line <= finding.line:
+            owner = ident
+    return owner
+
+
+def format_findings(findings: list[Finding], root: Path, site: Site | None = None) -> dict:
     errors = sum(f.is_error for f in findings)
     return {
         "root": str(root),
         "errors": errors,
         "warnings": len(findings) - errors,
         "summary": summary(findings),
+        "slides": slide_rows(site, findings) if site else [],
         "findings": [f.as_dict() for f in findings],
     }
+
+
+def print_report(site: Site | None, findings: list[Finding], failed: bool) -> None:
+    """The table per slide, then every finding with its place, then the verdict."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 160  # a log or a pipe: keep each row on one line
+    if site is not None:
+        table = Table(title="Per dia", title_justify="left")
+        for column in ("dia", "plaats", "woorden", "Flesch-Douma", "leestijd", "fouten", "waarsch."):
+            table.add_column(column, no_wrap=column in ("dia", "plaats"),
+                             justify="right" if column in ("woorden", "leestijd", "fouten", "waarsch.") else "left")
+        for row in slide_rows(site, findings):
+            reading = f"{row['reading_seconds']} s" + (f" / {row['duration']} s" if row["duration"] else "")
+            table.add_row(row["id"], f"{row['file']}:{row['line']}", str(row["words"]),
+                          f"{row['flesch_douma']} {row['band']}", reading,
+                          str(row["errors"] or ""), str(row["warnings"] or ""))
+        console.print(table)
+    for finding in findings:
+        console.print(str(finding), markup=False)
+    verdict = "niet in orde" if failed else "in orde"
+    console.print(f"Controle {verdict}: {summary(findings)}.", markup=False)

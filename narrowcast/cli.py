@@ -52,25 +52,16 @@ def check(ctx: click.Context, fmt: str, strict: bool, no_render: bool, at: str |
 
     Exit code 0 when clean or warnings only, 1 on errors (or on warnings with --strict).
     """
-    from .checking import run_checks, format_findings
+    from .checking import format_findings, print_report, run_checks
 
     root = _root(ctx)
-    findings = run_checks(root, _moment(root, at), render=not no_render)
+    site, findings = run_checks(root, _moment(root, at), render=not no_render)
     failed = any(f.is_error or strict for f in findings)
     if fmt == "json":
-        click.echo(json.dumps(format_findings(findings, root), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(format_findings(findings, root, site), ensure_ascii=False, indent=2))
     else:
-        for finding in findings:
-            click.echo(str(finding))
-        click.echo(_summary_line(findings, failed))
+        print_report(site, findings, failed)
     sys.exit(1 if failed else 0)
-
-
-def _summary_line(findings, failed: bool) -> str:
-    from .errors import summary
-
-    verdict = "niet in orde" if failed else "in orde"
-    return f"Controle {verdict}: {summary(findings)}."
 
 
 @cli.command()

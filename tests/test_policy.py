@@ -74,3 +74,16 @@ def test_an_urgent_notice_with_a_language_error_is_refused(minimal: Path):
     result = run(minimal, "urgent", LONG)
     assert result.exit_code == 1 and "melding" in result.output and "--force" in result.output
     assert not (minimal / ".state/urgent.json").exists() or json.loads((minimal / ".state/urgent.json").read_text()) == []
+
+
+def test_check_reports_a_row_per_slide_with_its_score(example: Path):
+    result = run(example, "check", "--no-render", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    rows = {row["id"]: row for row in report["slides"]}
+    assert len(rows) >= 20 and report["errors"] == 0
+    row = rows["wijzigingen-doorgeven"]
+    assert row["file"] == "slides/wijzigingen.yaml" and row["words"] == 15
+    assert row["band"] in ("zeer makkelijk", "makkelijk", "redelijk makkelijk") and row["reading_seconds"] == 13
+    text = run(example, "check", "--no-render").output
+    assert "Per dia" in text and "Controle in orde" in text
