@@ -192,9 +192,10 @@ def _screen_ids(root: Path) -> list[str]:
 @click.option("--list", "show", is_flag=True, help="List running notices.")
 @click.option("--force", is_flag=True, help="Publish despite plain-language errors (needs --reason; it is recorded).")
 @click.option("--reason", metavar="TEXT", help="Why the errors are published anyway.")
+@click.option("--at", "at", metavar="MOMENT", hidden=True, help="Act as if it were this moment (tests, with serve --at).")
 @click.pass_context
 def urgent(ctx: click.Context, text: str | None, screens: str | None, until: str | None, icon: str,
-           cancel: str | None, show: bool, force: bool, reason: str | None) -> None:
+           cancel: str | None, show: bool, force: bool, reason: str | None, at: str | None) -> None:
     """Show an urgent notice on screens now; it ends by itself at --until.
 
     The notice is checked like any slide and published at once (a running `narrowcast serve`
@@ -204,7 +205,7 @@ def urgent(ctx: click.Context, text: str | None, screens: str | None, until: str
     from .urgent import cancel_notice, list_notices, publish_notice
 
     root = _root(ctx)
-    now = _moment(root, None)
+    now = _moment(root, at)
     if show:
         for notice in list_notices(root, now):
             click.echo(f"{notice.id}  tot {notice.until:%Y-%m-%d %H:%M}  {', '.join(notice.screens) or 'alle schermen'}: {notice.text}")

@@ -67,6 +67,31 @@ def example(tmp_path: Path) -> Path:
     return copy_example(tmp_path / "voorbeeld")
 
 
+INSECURE_HOST = "screen.test"  # mapped to 127.0.0.1: an origin the browser does not treat as secure
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+def chromium_options() -> dict:
+    from narrowcast.browser import find_chromium, launch_args
+
+    return {"executable_path": find_chromium(),
+            "args": launch_args() + [f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1"]}
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver):
+    browser_ = playwright_driver.chromium.launch(**chromium_options())
+    yield browser_
+    browser_.close()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under CI=true nothing may silently skip: CI installs everything, so a skip is a failure."""

@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
-import uvicorn
 
-from narrowcast.serve.run import asgi_app
+from narrowcast.serve.run import uvicorn_server
 from narrowcast.serve.server import Server
 
 
@@ -40,9 +39,7 @@ def live_server(root: Path, clock, port: int):
         asyncio.set_event_loop(loop)
         server = Server(root, clock)
         holder["server"] = server
-        config = uvicorn.Config(asgi_app(server), host="127.0.0.1", port=port, log_level="warning",
-                                date_header=False, lifespan="on")
-        holder["uvicorn"] = uvicorn.Server(config)
+        holder["uvicorn"] = uvicorn_server(server, "127.0.0.1", port)
         ready.set()
         loop.run_until_complete(holder["uvicorn"].serve())
         loop.close()
@@ -63,5 +60,5 @@ def live_server(root: Path, clock, port: int):
     try:
         yield base, holder["server"]
     finally:
-        holder["uvicorn"].should_exit = True
+        holder["uvicorn"].stop()
         thread.join(15)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -15,9 +17,11 @@ from narrowcast.cli import cli
 from narrowcast.records import Heartbeat, Records
 from narrowcast.serve.health import OFFLINE_AFTER, RateLimit, screen_status
 
+from .conftest import REPO
 from .liveserver import ManualClock, live_server
 from .test_build import browser
-from .test_serve import free_port, fresh_copy, prebuilt  # noqa: F401  (fixture)
+from .serving import free_port
+from .test_serve import fresh_copy, prebuilt  # noqa: F401  (fixture)
 
 AMS = ZoneInfo("Europe/Amsterdam")
 START = datetime(2026, 11, 23, 10, 0, tzinfo=AMS)
@@ -106,7 +110,8 @@ def test_heartbeats_limits_keys_and_the_dashboard(site):
         assert hal["online"] is True and hal["item"] == "welkom" and hal["offset_ms"] == 120
         assert hal["behind"] is True, "the screen reported version v1, not the newest"
         assert data["plays_24h"] == {"welkom": 3}
-        assert {"screen": "formulierenbrigade-wachtruimte", "problem": "offline"} in data["alerts"]
+        assert {"screen": "formulierenbrigade-wachtruimte", "name": "Formulierenbrigade, wachtruimte",
+                "problem": "offline"} in data["alerts"]
         page = client.get("/dashboard").text
         assert "Werkplein, hal" in page and "Let op:" in page and "oud" in page
 
@@ -152,3 +157,47 @@ def test_user_add_stores_only_a_hash(minimal):
     assert Records(minimal).check_password("bert", "zeer-geheim-123")
     short = CliRunner().invoke(cli, ["-C", str(minimal), "user", "add", "bert", "--password-stdin"], input="kort\n")
     assert short.exit_code == 1
+
+
+@browser
+def test_a_players_heartbeats_reach_the_dashboard_and_a_silent_screen_goes_offline(site, chromium):
+    """The real player reports in; the dashboard (logged in through its form) shows it; silence -> offline."""
+    clock = ManualClock(START)
+    port = free_port()
+    with live_server(site, clock, port) as (base, server):
+        context = chromium.new_context(viewport={"width": 1280, "height": 800})
+        player = context.new_page()
+        player.clock.install(time=START)
+        player.goto(f"{base}/player/?screen=werkplein-hal")
+        player.wait_for_function("window.narrowcast && window.narrowcast.state().current !== null", timeout=30_000)
+        player.clock.run_for(6_000)  # the first report goes out 5 s after the start
+        deadline = time.monotonic() + 30
+        while "werkplein-hal" not in server.records.last_heartbeats() and time.monotonic() < deadline:
+            player.clock.run_for(1_000)
+            time.sleep(0.1)
+        beat = server.records.last_heartbeats()["werkplein-hal"]
+        assert beat.version == server.versions["werkplein-hal"] and beat.item and beat.resolution
+
+        dashboard = context.new_page()
+        response = dashboard.goto(f"{base}/dashboard")
+        assert response.status == 401 and dashboard.locator("form.login").is_visible()
+        dashboard.fill("#name", "anne")
+        dashboard.fill("#password", PASSWORD)
+        dashboard.click("button[type=submit]")
+        row = dashboard.locator('tr[data-screen="werkplein-hal"]')
+        assert "aan" in row.inner_text() and "nieuw" in row.inner_text()
+        assert beat.item in row.inner_text()
+        assert "formulierenbrigade-balie" in dashboard.locator("#alerts").inner_text(), "silent screens are listed on top"
+        if os.environ.get("NARROWCAST_UPDATE_DOCS") or not (REPO / "docs/dashboard.png").exists():
+            dashboard.set_viewport_size({"width": 1280, "height": 900})
+            dashboard.screenshot(path=str(REPO / "docs/dashboard.png"), full_page=True)
+
+        player.close()  # the screen falls silent
+        clock.advance(seconds=96)
+        dashboard.reload()
+        assert "aan" in dashboard.locator('tr[data-screen="werkplein-hal"]').inner_text(), "96 s is still within the threshold"
+        clock.advance(seconds=1)
+        dashboard.reload()
+        assert "uit" in dashboard.locator('tr[data-screen="werkplein-hal"]').inner_text()
+        assert "werkplein-hal" in dashboard.locator("#alerts").inner_text()
+        context.close()

@@ -24,14 +24,14 @@ import pytest
 from narrowcast.build import build
 
 from .conftest import REPO, copy_example
-from .serving import Nginx, NarrowcastServer, free_port, write_player_site
+from .serving import SERVER_AT, Nginx, NarrowcastServer, free_port, write_player_site
 from .test_build import browser
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 SERVER_START = NOW.astimezone(UTC)
 SHELL_CACHE = "public, max-age=2592000"
-INSECURE_HOST = "screen.test"
+from .conftest import INSECURE_HOST, chromium_options  # noqa: E402
 
 pytestmark = browser
 
@@ -81,28 +81,6 @@ def servers():
     yield start
     for process in started:
         process.stop()
-
-
-@pytest.fixture(scope="session")
-def playwright_driver():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
-def chromium_options() -> dict:
-    from narrowcast.browser import find_chromium, launch_args
-
-    return {"executable_path": find_chromium(),
-            "args": launch_args() + [f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1"]}
-
-
-@pytest.fixture(scope="session")
-def chromium(playwright_driver):
-    browser_ = playwright_driver.chromium.launch(**chromium_options())
-    yield browser_
-    browser_.close()
 
 
 @pytest.fixture
@@ -388,3 +366,27 @@ def test_a_playing_screen_shows_a_full_slide(example_build, servers, chromium, t
         assert stats.mean[0] > 40 and stats.stddev[0] > 20, "a slide, not a black or empty screen"
     if os.environ.get("NARROWCAST_UPDATE_DOCS") == "1":
         shutil.copy(shot, REPO / "docs/player.png")
+
+
+def test_an_urgent_notice_reaches_the_screen_and_leaves_at_its_end(site, servers, context):
+    server = servers(NarrowcastServer, site, free_port(), site.parent / "serve.log")
+    page = context.new_page()
+    screen = open_player(page, player_url(server.port, "hal", INSECURE_HOST))
+    screen.wait(lambda s: s["shown"] == "een" and s["sseConnected"], "playing, push connected")
+    old = server.manifest("hal")
+
+    made = subprocess.run([sys.executable, "-m", "narrowcast", "-C", str(site), "urgent", "Het Werkplein is vanmiddag dicht.",
+                           "--screens", "hal", "--at", SERVER_AT, "--until", "2026-11-23 10:01"],
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stdout + made.stderr
+    notice = made.stdout.split()[1]
+    new = server.wait_version("hal", old["version"])
+    assert [i["id"] for i in new["items"]][0] == notice
+    taken = screen.wait(lambda s: s["shown"] == notice, "the notice takes over the screen", timeout=30, advance_ms=500)
+    assert taken["liveIds"] == [notice], "while it is live, nothing else plays"
+
+    end = datetime(2026, 11, 23, 9, 1, tzinfo=timezone.utc).timestamp() * 1000
+    after = screen.wait(lambda s: s["now"] >= end and s["current"] in ("een", "twee", "drie"),
+                        "the notice leaves at its end, by itself", timeout=60, advance_ms=1000)
+    assert after["now"] - end < 2_000, "it left on time"
+    assert notice not in after["liveIds"]

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -20,48 +15,18 @@ import pytest
 from narrowcast.build import build
 
 from .conftest import copy_example
+from .serving import NarrowcastServer, free_port
 from .test_build import NOW, browser
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
 def running_server(root: Path, at: str, port: int | None = None):
-    """A real server process; killed at the end, its output shown when something failed."""
-    port = port or free_port()
-    log = root.parent / f"serve-{port}.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "narrowcast", "-C", str(root), "serve", "--host", "127.0.0.1",
-                                 "--port", str(port), "--at", at], stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    """A real `narrowcast serve` process (tests/serving.py), stopped at the end of the block."""
+    server = NarrowcastServer(root, port or free_port(), root.parent / "serve.log", at=at)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                if httpx.get(base + "/healthz", timeout=1).json()["builds"] >= 1:
-                    break
-            except (httpx.HTTPError, ValueError):
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
-        yield base, proc, log
-    except BaseException:
-        print(log.read_text())
-        raise
+        yield server.base, server.proc, server.log_path
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        server.stop(quiet=True)
 
 
 @pytest.fixture(scope="module")

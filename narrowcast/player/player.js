@@ -44,6 +44,13 @@
   var bitmaps = 0;       // decoded pictures not yet closed (at most: preload + one loading)
   var shows = 0;         // how many turns have started (a number, not a list)
   var dbPromise = null;
+  var REPORT_MS = 60 * 1000;        // heartbeat and play reports once a minute
+  var MAX_PLAYS = 100;              // unsent play events kept while the server is away (oldest dropped)
+  var screenKey = params.get('key');
+  var apiBase = new URL('../api/screens/' + encodeURIComponent(screenId) + '/', location.href).href;
+  var plays = [];                   // bounded: at most MAX_PLAYS
+  var shownSince = null;            // corrected ms when the current item started
+  var reportsOffUntil = 0;          // a static host has no API: ask again only after a while
 
   function now() { return Date.now() + offsetMs; }
   function log() { try { console.info.apply(console, ['[narrowcast]'].concat([].slice.call(arguments))); } catch (e) { /* no console */ } }
@@ -188,7 +195,9 @@
 
   function show(entry, at) {
     clearTimeout(showTimer);
+    recordPlay(at);
     current = entry;
+    shownSince = at;
     document.body.dataset.current = entry.key;
     shows++;
     history.push({id: entry.key, at: at});
@@ -445,6 +454,34 @@
     if (recovered || sseEverOpened || sseFailedAt === null || Date.now() - sseFailedAt > SSE_RETRY_MS) openEvents();
   }
 
+  // --- heartbeats and proof of play ------------------------------------------------------------------
+  function recordPlay(at) {
+    if (!current || shownSince === null) return;
+    plays.push({item: current.id, start: new Date(shownSince).toISOString(), seconds: Math.round(at - shownSince) / 1000});
+    if (plays.length > MAX_PLAYS) plays.shift();
+  }
+
+  function post(path, body) {
+    var headers = {'Content-Type': 'application/json'};
+    if (screenKey) headers['X-Screen-Key'] = screenKey;
+    return fetch(apiBase + path, {method: 'POST', headers: headers, body: JSON.stringify(body), cache: 'no-store'});
+  }
+
+  function report() {
+    if (Date.now() < reportsOffUntil || !screenId) return;
+    var beat = {version: manifest ? manifest.version : null, item: current ? current.id : null,
+                resolution: screen.width + 'x' + screen.height, user_agent: navigator.userAgent,
+                offset_ms: Math.round(offsetMs)};
+    post('heartbeat', beat).then(function (res) {
+      if (res.status === 404 || res.status === 405) { reportsOffUntil = Date.now() + SSE_RETRY_MS; return; }
+      if (!res.ok || !plays.length) return;
+      var batch = plays.splice(0, MAX_PLAYS);
+      return post('plays', {plays: batch}).then(function (r) {
+        if (!r.ok && r.status !== 400) plays = batch.concat(plays).slice(-MAX_PLAYS); // try again next minute
+      });
+    }).catch(function () { /* offline: the next minute tries again */ });
+  }
+
   // --- a newer player ----------------------------------------------------------------------------------
   function checkPlayer() {
     if (!playerVersion || playerVersion.indexOf('__') === 0) return;
@@ -472,6 +509,7 @@
               shown: shown ? shown.key : null, shownImage: shown ? shown.image : null,
               offsetMs: offsetMs, now: at, sseConnected: sseConnected,
               fetches: {sse: fetches.sse, poll: fetches.poll, start: fetches.start}, failures: failures,
+              unsentPlays: plays.length,
               liveIds: liveIds(at), history: history.slice(), shows: shows, bitmaps: bitmaps,
               layers: stage.querySelectorAll('canvas').length};
     }
@@ -492,6 +530,8 @@
     }).catch(function (e) { warn('opslag niet te lezen', e); }).then(function () {
       fetchManifest('start');
       openEvents();
+      setInterval(report, REPORT_MS);
+      setTimeout(report, 5000); // a screen that just started shows up on the dashboard at once
     });
   }
 

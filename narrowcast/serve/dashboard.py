@@ -37,7 +37,7 @@ def dashboard_data(server: "Server", now: datetime) -> dict:
         screens.append({"id": screen.id, "name": screen.name, "location": screen.location,
                         "newest_version": server.versions.get(screen.id), "next_change": change.isoformat() if change else None,
                         **status})
-    alerts = [{"screen": s["id"], "problem": "offline" if not s["online"] else "achter"}
+    alerts = [{"screen": s["id"], "name": s["name"], "problem": "offline" if not s["online"] else "achter"}
               for s in screens if not s["online"] or s["behind"]]
     return {
         "time": now.isoformat(),
@@ -135,6 +135,6 @@ def _local(server: "Server"):
     tz = ZoneInfo(site.config.timezone if site else "Europe/Amsterdam")
 
     def fmt(iso: str | None) -> str:
-        return datetime.fromisoformat(iso).astimezone(tz).strftime("%d-%m %H:%M:%S") if iso else "–"
+        return datetime.fromisoformat(iso).astimezone(tz).strftime("%d-%m %H:%M") if iso else "–"
 
     return fmt

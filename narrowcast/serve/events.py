@@ -15,11 +15,23 @@ class Broker:
 
     def __init__(self) -> None:
         self._subscribers: dict[str, set[asyncio.Queue]] = defaultdict(set)
+        self.closed = False
 
     def subscribe(self, screen: str) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
+        if self.closed:
+            queue.put_nowait(None)
         self._subscribers[screen].add(queue)
         return queue
+
+    def close(self) -> None:
+        """End every stream, so a stopping server need not wait for screens to hang up."""
+        self.closed = True
+        for queues in list(self._subscribers.values()):
+            for queue in list(queues):
+                if queue.full():
+                    queue.get_nowait()
+                queue.put_nowait(None)
 
     def unsubscribe(self, screen: str, queue: asyncio.Queue) -> None:
         self._subscribers[screen].discard(queue)
@@ -56,6 +68,8 @@ async def event_stream(broker: Broker, screen: str, current: str | None, disconn
         while True:
             try:
                 version = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                if version is None:  # the server is stopping
+                    return
                 yield sse_message(version)
             except asyncio.TimeoutError:
                 if await disconnected():

@@ -57,11 +57,32 @@ def asgi_app(server: Server):
     return DateHeader(app, server)
 
 
-def run(root, host: str, port: int, clock: Clock, jobs: int, on_ready=None) -> None:
+def uvicorn_server(server: Server, host: str, port: int):
+    """Uvicorn for our app; on stop it first ends the push streams, which would otherwise hold it up."""
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    server = Server(root, clock, jobs=jobs)
+    class _Uvicorn(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            with contextlib.suppress(RuntimeError):
+                asyncio.get_running_loop().call_soon(server.broker.close)
+            super().handle_exit(sig, frame)
+
+        def stop(self) -> None:
+            """Stop from another thread (tests)."""
+            loop = getattr(self, "loop", None)
+            if loop is not None:
+                loop.call_soon_threadsafe(server.broker.close)
+            self.should_exit = True
+
+        async def serve(self, sockets=None):
+            self.loop = asyncio.get_running_loop()
+            await super().serve(sockets)
+
     config = uvicorn.Config(asgi_app(server), host=host, port=port, log_level="warning", date_header=False,
                             timeout_graceful_shutdown=2)
-    uvicorn.Server(config).run()
+    return _Uvicorn(config)
+
+
+def run(root, host: str, port: int, clock: Clock, jobs: int) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    uvicorn_server(Server(root, clock, jobs=jobs), host, port).run()

@@ -49,7 +49,8 @@ class Server:
     root: Path
     clock: Clock
     jobs: int = 2
-    debounce_ms: int = 300
+    debounce_ms: int = 300  # saves within this much of each other make one rebuild
+    step_ms: int = 25  # a save is noticed after this much quiet: most of the delay from save to rebuild
     broker: Broker = field(default_factory=Broker)
     versions: dict[str, str] = field(default_factory=dict)
     state: BuildState = field(default_factory=BuildState)
@@ -73,7 +74,7 @@ class Server:
         async with self._lock:
             now = self.clock()
             try:
-                report = await asyncio.to_thread(build, self.root, now, None, self.jobs)
+                report = await asyncio.to_thread(build, self.root, now, None, self.jobs, keep_browser=True)
             except ContentError as exc:
                 self.state.last_error = str(exc)
                 log.warning("herbouw (%s) mislukt, de vorige versie blijft staan:\n%s", reason, exc)
@@ -107,7 +108,7 @@ class Server:
         from watchfiles import awatch
 
         async for changes in awatch(self.root, watch_filter=self._is_content, debounce=self.debounce_ms,
-                                    step=50, recursive=True):
+                                    step=self.step_ms, recursive=True):
             names = sorted({Path(p).relative_to(self.root).as_posix() for _, p in changes})
             await self.rebuild("opgeslagen: " + ", ".join(names[:3]) + (" …" if len(names) > 3 else ""))
 
