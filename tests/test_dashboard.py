@@ -201,3 +201,44 @@ def test_a_players_heartbeats_reach_the_dashboard_and_a_silent_screen_goes_offli
         assert "uit" in dashboard.locator('tr[data-screen="werkplein-hal"]').inner_text()
         assert "werkplein-hal" in dashboard.locator("#alerts").inner_text()
         context.close()
+
+
+@browser
+def test_the_optional_webhook_hears_when_a_screen_goes_offline_and_comes_back(site):
+    import json as json_module
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from narrowcast.serve.alerts import alert_round
+
+    heard: list[dict] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            heard.append(json_module.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    hook = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{hook.server_port}/hook"
+    clock = ManualClock(START)
+    try:
+        with live_server(site, clock, free_port()) as (base, server):
+            for screen in server.versions:
+                assert beat(base, screen=screen, version=server.versions[screen]).status_code == 204
+            known = alert_round(server, url, set())
+            assert known == set() and heard == []
+            clock.advance(seconds=97)
+            assert beat(base, screen="werkplein-hal", version=server.versions["werkplein-hal"]).status_code == 204
+            known = alert_round(server, url, known)
+            assert {(h["screen"], h["state"]) for h in heard} == {(s, "begin") for s in server.versions if s != "werkplein-hal"}
+            heard.clear()
+            assert beat(base, screen="werkplein-lift", version=server.versions["werkplein-lift"]).status_code == 204
+            alert_round(server, url, known)
+            assert heard == [{"screen": "werkplein-lift", "problem": "offline", "state": "end", "time": heard[0]["time"]}]
+    finally:
+        hook.shutdown()

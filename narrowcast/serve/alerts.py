@@ -30,15 +30,18 @@ async def watch_health(server: "Server", webhook: str | None) -> None:
         rounds += 1
         if rounds % PRUNE_EVERY == 1:
             await asyncio.to_thread(server.records.prune, server.clock())
-        if not webhook:
-            continue
-        data = await asyncio.to_thread(dashboard_data, server, server.clock())
-        current = {(a["screen"], a["problem"]) for a in data["alerts"]}
-        for screen, problem in sorted(current - known):
-            await asyncio.to_thread(post, webhook, {"screen": screen, "problem": problem, "state": "begin", "time": data["time"]})
-        for screen, problem in sorted(known - current):
-            await asyncio.to_thread(post, webhook, {"screen": screen, "problem": problem, "state": "end", "time": data["time"]})
-        known = current
+        if webhook:
+            known = await asyncio.to_thread(alert_round, server, webhook, known)
+
+
+def alert_round(server: "Server", webhook: str, known: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Tell the webhook about problems that began or ended since the last round; returns the current set."""
+    data = dashboard_data(server, server.clock())
+    current = {(a["screen"], a["problem"]) for a in data["alerts"]}
+    for state, changed in (("begin", current - known), ("end", known - current)):
+        for screen, problem in sorted(changed):
+            post(webhook, {"screen": screen, "problem": problem, "state": state, "time": data["time"]})
+    return current
 
 
 def post(url: str, payload: dict) -> None:
