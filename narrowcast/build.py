@@ -19,7 +19,7 @@ from .load import load_site
 from .model import Site, as_of
 from .publish import carry_media, check_target, link_or_copy, new_build_dir, publish
 from .cache import RenderCache
-from .render import MEASURE_STAMP, Renderer, SlideRender, content_key, render_html, slide_context
+from .render import MEASURE_STAMP, Renderer, RenderPool, SlideRender, content_key, render_html, slide_context
 from .schedule import Entry, Plan, plan_screen
 from .state import active_notices, record_forced
 from .themes import Theme, load_theme
@@ -76,25 +76,33 @@ class BuildReport:
 
 
 def build(root: Path, now: datetime, out: Path | None = None, jobs: int = 2, chromium: str | None = None,
-          progress: Progress | None = None, force: str | None = None, cache: bool = True) -> BuildReport:
+          progress: Progress | None = None, force: str | None = None, cache: bool = True,
+          keep_browser: bool = False) -> BuildReport:
     """Build the state at `now` into `out` (default: the live output/ of the content folder).
 
     `force` is the reason to publish despite plain-language errors; it is recorded in the state folder.
-    `cache=False` renders every slide again and leaves the render cache as it is.
+    `cache=False` renders every slide again and leaves the render cache as it is. `keep_browser`
+    keeps Chromium open for the next build in this process (the server).
     """
     started = clock.monotonic()
     now = as_of(now)
     root = root.resolve()
     target = (out or root / "output").absolute()
     check_target(target, root)
-    site, findings = load_and_check(root, force)
+    render_cache = RenderCache.beside(root / "output", enabled=cache)
+    pool = early_browser(root, render_cache, jobs, chromium, keep_browser)
+    try:
+        site, findings = load_and_check(root, force)
+    except BaseException:
+        if pool and not keep_browser:
+            pool.close()
+        raise
     report = BuildReport(out=target, findings=findings)
     plans = plan_screens(site, now)
     themes = {name: load_theme(root, name) for name in {_theme_name(site, p) for p in plans}}
     job_list, manifests = plan_renders(site, plans, themes)
     staging = new_build_dir(target, f"{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}-{clock.time_ns() % 10**6:06d}")
-    report.rendered, report.cached = render_all(job_list, target, staging, jobs, chromium, progress,
-                                                RenderCache.beside(root / "output", enabled=cache))
+    report.rendered, report.cached = render_all(job_list, target, staging, jobs, chromium, progress, render_cache, pool)
     report.findings = refuse_illegible(root, site, job_list, report.findings, force)
     write_outputs(site, plans, manifests, staging, now)
     horizon = timedelta(hours=site.config.horizon_hours)
@@ -202,11 +210,45 @@ def plan_renders(site: Site, plans: list[Plan], themes: dict[str, Theme]) -> tup
     return list(jobs.values()), manifests
 
 
+CONTENT_PARTS = ("narrowcast.yaml", "slides", "playlists", "laws", "themes", "images", "templates", ".state/urgent.json")
+
+
+def early_browser(root: Path, cache: RenderCache, jobs: int, chromium: str | None, keep: bool) -> RenderPool | None:
+    """Chromium, starting now (while the content is checked) if this build will probably render.
+
+    Probably: a content file changed since the last build rendered, or there is no cache to use.
+    A guess only: a wrong one costs a launch or a second, never a wrong result.
+    """
+    if keep:
+        return RenderPool.shared(jobs, chromium)
+    marker = cache.path("last-build", "")
+    if cache.enabled and marker.is_file() and not _changed_since(root, marker.stat().st_mtime):
+        return None
+    return RenderPool(jobs, chromium)
+
+
+def _changed_since(root: Path, moment: float) -> bool:
+    pending = [root / part for part in CONTENT_PARTS]
+    while pending:
+        path = pending.pop()
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if info.st_mtime >= moment:
+            return True
+        if path.is_dir():
+            pending.extend(path.iterdir())
+    return False
+
+
 def render_all(jobs: list[Job], target: Path, staging: Path, workers: int, chromium: str | None,
-               progress: Progress | None, cache: RenderCache | None = None) -> tuple[int, int]:
+               progress: Progress | None, cache: RenderCache | None = None, pool: RenderPool | None = None
+               ) -> tuple[int, int]:
     """Make every PNG the render cache does not hold; link the rest. Returns (rendered, cached).
 
-    Without a cache given, the one beside `target` is used.
+    Without a cache given, the one beside `target` is used; without a pool, one is started if needed.
+    A pool that is not the process's shared one is closed here.
     """
     cache = cache or RenderCache.beside(target)
     media = staging / "media"
@@ -215,11 +257,22 @@ def render_all(jobs: list[Job], target: Path, staging: Path, workers: int, chrom
     done = len(jobs) - len(todo)
     if progress:
         progress(done, len(jobs))
-    if todo:
-        # Slides that share a size and a head follow each other, so pages seldom load a document.
-        todo.sort(key=lambda job: job.page_group)
-        asyncio.run(_render(todo, media, cache, workers, chromium, progress, done, len(jobs)))
-    cache.prune(keep={job.key for job in jobs})
+    shared = pool is not None and RenderPool._shared.get(pool.key) is pool
+    try:
+        if todo:
+            # Slides that share a size and a head follow each other, so pages seldom load a document.
+            todo.sort(key=lambda job: job.page_group)
+            pool = pool or RenderPool(workers, chromium)
+            pool.run(lambda renderer: _render(renderer, todo, media, cache, progress, done, len(jobs)))
+    except BaseException:
+        if pool:
+            pool.close()  # a shared browser that failed is started afresh by the next build
+        raise
+    if pool and not shared:
+        pool.close()
+    if cache.enabled:
+        cache.prune(keep={job.key for job in jobs})
+        cache.path("last-build", "").touch()
     return len(todo), done
 
 
@@ -239,20 +292,19 @@ def _from_cache(cache: RenderCache, job: Job, media: Path) -> bool:
     return True
 
 
-async def _render(todo: list[Job], media: Path, cache: RenderCache, workers: int, chromium: str | None,
+async def _render(renderer: Renderer, todo: list[Job], media: Path, cache: RenderCache,
                   progress: Progress | None, done: int, total: int) -> None:
-    async with Renderer(jobs=min(workers, len(todo)), chromium=chromium) as renderer:
-        counter = [done]
+    counter = [done]
 
-        async def one(job: Job):
-            html = job.html
-            job.result = await renderer.render(html, job.width, job.height)
-            _keep(cache, job, html, media)
-            counter[0] += 1
-            if progress:
-                progress(counter[0], total)
+    async def one(job: Job):
+        html = job.html
+        job.result = await renderer.render(html, job.width, job.height)
+        _keep(cache, job, html, media)
+        counter[0] += 1
+        if progress:
+            progress(counter[0], total)
 
-        await asyncio.gather(*(one(job) for job in todo))
+    await asyncio.gather(*(one(job) for job in todo))
 
 
 def _keep(cache: RenderCache, job: Job, html: str, media: Path) -> None:

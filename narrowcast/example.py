@@ -32,4 +32,4 @@ def copy_example(folder: Path) -> None:
             shutil.copytree(path, folder / part)
         elif path.is_file():
             shutil.copy2(path, folder / part)
-    (folder / ".gitignore").write_text("output/\n.output.builds/\n.state/\n", encoding="utf-8")
+    (folder / ".gitignore").write_text("output/\n.output.builds/\n.narrowcast-cache/\n.state/\n", encoding="utf-8")

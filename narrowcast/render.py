@@ -7,6 +7,8 @@ the slide's body is swapped in, and screenshots go through CDP with `optimizeFor
 from __future__ import annotations
 
 import asyncio
+import atexit
+import threading
 import base64
 import hashlib
 import json
@@ -191,14 +193,16 @@ class Renderer:
         except Exception as exc:
             await self._playwright.stop()
             raise NarrowcastError(f"Chromium ({executable}) start niet: {str(exc).splitlines()[0]}") from None
+        # One context for all pages: a context per page costs a renderer process (~180 MB RSS) each.
+        self._context = await self._browser.new_context(viewport={"width": 1920, "height": 1080})
         self._pages = asyncio.Queue()
         for page in await asyncio.gather(*(self._new_page() for _ in range(self.jobs))):
             self._pages.put_nowait(page)
         return self
 
     async def _new_page(self) -> "_Page":
-        page = await self._browser.new_page(viewport={"width": 1920, "height": 1080})
-        return _Page(page, await page.context.new_cdp_session(page))
+        page = await self._context.new_page()
+        return _Page(page, await self._context.new_cdp_session(page))
 
     async def __aexit__(self, *exc) -> None:
         if self._browser:
@@ -212,6 +216,67 @@ class Renderer:
             return await page.render(html, width, height)
         finally:
             self._pages.put_nowait(page)
+
+
+class RenderPool:
+    """A Renderer on a thread and event loop of its own.
+
+    Chromium can then start while Python is still checking the content (a second of launch hidden
+    behind the checks), and a server can keep it open between builds: a rebuild after one saved
+    slide then costs that slide's render, not a browser launch.
+    """
+
+    _shared: dict[tuple, "RenderPool"] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, jobs: int = 2, chromium: str | None = None):
+        self.key = (max(1, jobs), chromium)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="narrowcast-render", daemon=True)
+        self._thread.start()
+        self._renderer = Renderer(jobs, chromium)
+        self._ready = asyncio.run_coroutine_threadsafe(self._renderer.__aenter__(), self._loop)
+        self.closed = False
+        _OPEN_POOLS.add(self)
+
+    @classmethod
+    def shared(cls, jobs: int = 2, chromium: str | None = None) -> "RenderPool":
+        """The process's long-lived pool for these settings, launched when first asked for."""
+        with cls._lock:
+            pool = cls._shared.get((max(1, jobs), chromium))
+            if pool is None or pool.closed:
+                pool = cls._shared[(max(1, jobs), chromium)] = cls(jobs, chromium)
+            return pool
+
+    def run(self, work):
+        """Run `await work(renderer)` on the pool's loop; blocks until it is done."""
+        self._ready.result()  # a failed launch raises here
+        return asyncio.run_coroutine_threadsafe(work(self._renderer), self._loop).result()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        _OPEN_POOLS.discard(self)
+        try:
+            self._ready.result(timeout=60)
+            asyncio.run_coroutine_threadsafe(self._renderer.__aexit__(None, None, None), self._loop).result(timeout=30)
+        except Exception:  # noqa: BLE001 - a browser that never started or already died: nothing to close
+            pass
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            if not self._thread.is_alive():
+                self._loop.close()
+
+
+_OPEN_POOLS: set[RenderPool] = set()
+
+
+@atexit.register
+def _close_pools() -> None:
+    for pool in list(_OPEN_POOLS):
+        pool.close()
 
 
 class _Page:

@@ -45,6 +45,7 @@ class Theme:
     settings: dict
     override: Path | None = None  # the content folder's templates/ override
     _faces: list[tuple[dict, Path]] = field(default_factory=list)
+    _font_css: dict[frozenset[str], str] = field(default_factory=dict, repr=False)
 
     @cached_property
     def environment(self) -> jinja2.Environment:
@@ -72,7 +73,15 @@ class Theme:
         """@font-face rules with the fonts embedded, so a slide's HTML renders anywhere, offline.
 
         Only the faces a slide needs are embedded: the Arabic faces only for right-to-left text.
+        Made once per set of scripts: encoding the fonts again for every slide cost more than
+        the rest of the slide's HTML.
         """
+        wanted = frozenset(scripts)
+        if wanted not in self._font_css:
+            self._font_css[wanted] = self._make_font_css(wanted)
+        return self._font_css[wanted]
+
+    def _make_font_css(self, scripts: frozenset[str]) -> str:
         rules = []
         for face, path in self._faces:
             if face.get("script", "latin") not in scripts:
