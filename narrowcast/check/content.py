@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from ..errors import Finding
 from ..model import Checks, Site, Slide
-from .language import LanguageRules, TextFinding, check_slide_texts, check_text
+from .language import LanguageRules, TextFinding, check_text, slide_level_findings
 from .readingtime import check_duration
 from .tone import check_tone
-
-SLIDE_LEVEL_RULES = {"slide-words", "flesch-douma"}  # findings about the slide as a whole
 
 
 def rules_from(checks: Checks) -> LanguageRules:
@@ -69,9 +67,8 @@ def _slide_findings(slide: Slide, origin, prefix: tuple, rules: LanguageRules, c
     for path, text in fields:
         for found in check_text(text, rules) + check_tone(text):
             findings.append(_finding(origin, prefix + path, found))
-    for found in check_slide_texts([text for _, text in fields], rules):
-        if found.rule in SLIDE_LEVEL_RULES:
-            findings.append(_finding(origin, prefix + ("title",), found))
+    for found in slide_level_findings([text for _, text in fields], rules):
+        findings.append(_finding(origin, prefix + ("title",), found))
     if slide.duration is not None:
         findings += [_finding(origin, prefix + ("duration",), f) for f in _duration_check(slide, slide.duration, checks)]
     return findings

@@ -175,12 +175,18 @@ def is_known_abbreviation(word: str, extra: tuple = ()) -> bool:
 def find_phrases(tokens: list[str], phrases) -> list[tuple[int, int, object]]:
     """Whole-word matches (start, end, entry) of entries with `.phrase` and `.case_sensitive`."""
     lower = [t.lower() for t in tokens]
+    # Where each word stands, so an entry is only compared where its first word occurs.
+    at_lower: dict[str, list[int]] = {}
+    at_exact: dict[str, list[int]] = {}
+    for i, (word, low) in enumerate(zip(tokens, lower)):
+        at_exact.setdefault(word, []).append(i)
+        at_lower.setdefault(low, []).append(i)
     taken: set[int] = set()
     hits = []
     for entry in phrases:
         seq, n = entry.phrase, len(entry.phrase)
-        haystack = tokens if entry.case_sensitive else lower
-        for i in range(len(tokens) - n + 1):
+        haystack, starts = (tokens, at_exact) if entry.case_sensitive else (lower, at_lower)
+        for i in starts.get(seq[0], ()):
             if tuple(haystack[i:i + n]) == seq and not taken & set(range(i, i + n)):
                 taken |= set(range(i, i + n))
                 hits.append((i, i + n, entry))
@@ -417,7 +423,13 @@ def _as_sentence(text: str) -> str:
 def check_slide_texts(texts: list[str], rules: LanguageRules = DEFAULT_RULES) -> list[TextFinding]:
     """All findings for one slide: each text's own findings, its word total and its Flesch-Douma score."""
     texts = [t for t in texts if t and t.strip()]
-    findings = [f for t in texts for f in check_text(t, rules)]
+    return [f for t in texts for f in check_text(t, rules)] + slide_level_findings(texts, rules)
+
+
+def slide_level_findings(texts: list[str], rules: LanguageRules = DEFAULT_RULES) -> list[TextFinding]:
+    """Findings about the slide as a whole: too many words, a low Flesch-Douma score."""
+    texts = [t for t in texts if t and t.strip()]
+    findings: list[TextFinding] = []
     total = sum(len(words(t)) for t in texts)
     if total > rules.slide_words_warn:
         severity = "error" if total > rules.slide_words_error else "warning"
