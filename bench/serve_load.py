@@ -140,7 +140,7 @@ async def main_async(args, port: int, root: Path, screens: list[str]) -> None:
           f"status {statuses}; latency p50 {percentile(latencies, 50) * 1000:.1f} ms, "
           f"p99 {percentile(latencies, 99) * 1000:.1f} ms (while {args.sse} SSE connections are open)")
     print(f"  before the save: p50 {percentile(steady, 50) * 1000:.1f} ms, p99 {percentile(steady, 99) * 1000:.1f} ms; "
-          f"from the save on (the rebuild runs in the server process): p50 {percentile(during, 50) * 1000:.1f} ms, "
+          f"from the save on (rebuild in the worker process, then the broadcast to every screen): p50 {percentile(during, 50) * 1000:.1f} ms, "
           f"p99 {percentile(during, 99) * 1000:.1f} ms")
     if delivered:
         print(f"broadcast: {len(delivered)}/{args.sse} SSE clients got the new version; after the save "

@@ -20,7 +20,8 @@ from starlette.routing import Route
 
 from .dashboard import routes as dashboard_routes
 from .events import event_stream
-from .health import HEARTBEAT_LIMIT, MAX_HEARTBEAT_BYTES, MAX_PLAYS_BYTES, PLAYS_LIMIT, parse_heartbeat, parse_plays, read_json, screen_gate
+from .health import (MAX_HEARTBEAT_BYTES, MAX_PLAYS_BYTES, heartbeat_limit, parse_heartbeat, parse_plays,
+                     plays_limit, read_json, screen_gate)
 
 if TYPE_CHECKING:
     from .server import Server
@@ -83,8 +84,10 @@ def create_app(server: "Server") -> Starlette:
                         f"<p><a href=\"dashboard\">Dashboard</a></p><p>Speler per scherm:</p><ul>{links}</ul>",
                         media_type="text/html")
 
+    beats_allowed, plays_allowed = heartbeat_limit(), plays_limit()  # per server: no state shared between apps
+
     async def heartbeat(request: Request) -> Response:
-        screen, refused = screen_gate(request, server.records, set(server.versions), HEARTBEAT_LIMIT)
+        screen, refused = screen_gate(request, server.records, set(server.versions), beats_allowed)
         if refused:
             return refused
         data, refused = await read_json(request, MAX_HEARTBEAT_BYTES)
@@ -95,7 +98,7 @@ def create_app(server: "Server") -> Starlette:
         return Response(status_code=204)
 
     async def plays(request: Request) -> Response:
-        screen, refused = screen_gate(request, server.records, set(server.versions), PLAYS_LIMIT)
+        screen, refused = screen_gate(request, server.records, set(server.versions), plays_allowed)
         if refused:
             return refused
         data, refused = await read_json(request, MAX_PLAYS_BYTES)

@@ -38,8 +38,12 @@ class RateLimit:
         return allowed
 
 
-HEARTBEAT_LIMIT = RateLimit(rate=6, per=60, burst=6)  # a screen beats once a minute; six is plenty
-PLAYS_LIMIT = RateLimit(rate=30, per=60, burst=30)
+def heartbeat_limit() -> RateLimit:
+    return RateLimit(rate=6, per=60, burst=6)  # a screen beats once a minute; six is plenty
+
+
+def plays_limit() -> RateLimit:
+    return RateLimit(rate=30, per=60, burst=30)
 
 
 async def read_json(request: Request, limit: int):

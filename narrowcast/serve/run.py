@@ -52,6 +52,7 @@ def asgi_app(server: Server):
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             server.records.close()
+            await asyncio.to_thread(server.builder.close)
 
     app.router.lifespan_context = lifespan
     return DateHeader(app, server)

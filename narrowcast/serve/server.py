@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from ..errors import ContentError, NarrowcastError
 from ..state import NOTICES, STATE_DIR
+from .builder import Builder
 from .events import Broker
 
 log = logging.getLogger("narrowcast.serve")
@@ -55,6 +55,7 @@ class Server:
     versions: dict[str, str] = field(default_factory=dict)
     state: BuildState = field(default_factory=BuildState)
     after_build: list[Callable[[], None]] = field(default_factory=list)
+    builder: Builder = field(default_factory=Builder)
 
     def __post_init__(self) -> None:
         from ..records import Records
@@ -69,31 +70,27 @@ class Server:
 
     async def rebuild(self, reason: str) -> bool:
         """Build the state at the clock's now; announce every screen whose version changed."""
-        from ..build import build
-
         async with self._lock:
             now = self.clock()
-            try:
-                report = await asyncio.to_thread(build, self.root, now, None, self.jobs, keep_browser=True)
-            except ContentError as exc:
-                self.state.last_error = str(exc)
-                log.warning("herbouw (%s) mislukt, de vorige versie blijft staan:\n%s", reason, exc)
-                return False
-            except NarrowcastError as exc:
-                self.state.last_error = str(exc)
-                log.error("herbouw (%s) mislukt: %s", reason, exc)
+            outcome = await self.builder.build(self.root, now, self.jobs)
+            if not outcome["ok"]:
+                self.state.last_error = outcome["error"]
+                if outcome["content"]:
+                    log.warning("herbouw (%s) mislukt, de vorige versie blijft staan:\n%s", reason, outcome["error"])
+                else:
+                    log.error("herbouw (%s) mislukt: %s", reason, outcome["error"])
                 return False
             self.state.last_error = None
             self.state.last_ok = now.isoformat()
             self.state.builds += 1
-            changed = {s: v for s, v in report.versions.items() if self.versions.get(s) != v}
-            self.versions = dict(report.versions)
+            changed = {s: v for s, v in outcome["versions"].items() if self.versions.get(s) != v}
+            self.versions = dict(outcome["versions"])
             for screen, version in changed.items():
                 self.broker.publish(screen, version)
             for callback in self.after_build:
                 callback()
             log.info("gebouwd (%s): %d gemaakt, %d uit cache, %d schermen nieuw, %.1f s",
-                     reason, report.rendered, report.cached, len(changed), report.seconds)
+                     reason, outcome["rendered"], outcome["cached"], len(changed), outcome["seconds"])
             return True
 
     def _read_versions(self) -> None:
