@@ -1,0 +1,1 @@
+"""narrowcast: plain-language slides for the screens in social-services waiting rooms."""
