@@ -12,7 +12,6 @@ from .errors import Finding
 from .fields import Bool, Days, End, Hours, Resolution, Slug, Start, Text, Timezone, Url
 from .yamlsource import Document
 
-LAYOUTS = ("standard", "steps", "question", "announcement", "law-change")
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ku"}
 
 Layout = Literal["standard", "steps", "question", "announcement", "law-change"]

@@ -27,14 +27,9 @@ class Notice:
     until: datetime
     screens: tuple[str, ...] = ()  # empty: every screen
     icon: str = "informatie"
-    created_by: str = ""
-    forced: str = ""  # why it was published despite check errors, if it was
 
     def targets(self, screen_id: str) -> bool:
         return not self.screens or screen_id in self.screens
-
-    def live_at(self, moment: datetime) -> bool:
-        return self.start <= moment < self.until
 
 
 def state_dir(root: Path) -> Path:

@@ -22,7 +22,6 @@ from .errors import NarrowcastError
 
 BUILTIN_THEMES = Path(__file__).parent / "themes"
 BASE_THEME = "default"
-RTL_FONT_ROLE = "arabic"
 
 
 def available_themes(root: Path) -> dict[str, Path]:
