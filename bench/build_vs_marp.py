@@ -6,8 +6,9 @@
    `narrowcast build` as a subprocess with an empty cache, browser launch included, against one
    `marp --images png --image-scale 1.5` run over a 1280x720 deck of the same K slides (so its
    PNGs are 1920x1080 too). Image count and pixel size of both are checked; median of --runs.
-2. incremental: one slide of the largest K changed, from the file save to the new manifest version,
-   as a cold `narrowcast build` process and through a running `narrowcast serve` (its watcher).
+2. incremental: one slide of the largest K changed, from the file save to the new manifest version
+   (output/ swapped to a new build; one readlink every 5 ms), as a cold `narrowcast build` process
+   (also until that process has exited) and through a running `narrowcast serve` (its watcher).
 3. memory: the peak of the summed RSS of the whole process tree (Python, Playwright's driver and
    every Chromium process), sampled every 50 ms during the cold build of the largest K.
 
@@ -111,8 +112,12 @@ def narrowcast_cmd(root: Path, jobs: int) -> list[str]:
     return [sys.executable, "-m", "narrowcast", "-C", str(root), "build", "-q", "--jobs", str(jobs)]
 
 
-def run_timed(cmd: list[str], env: dict | None = None, sample_memory: bool = False) -> tuple[float, int]:
-    """(seconds, peak summed RSS in bytes of the process and all its descendants, if sampled)."""
+def run_timed(cmd: list[str], env: dict | None = None, sample_memory: bool = False,
+              at_peak: list | None = None) -> tuple[float, int]:
+    """(seconds, peak summed RSS in bytes of the process and all its descendants, if sampled).
+
+    `at_peak` receives each process's RSS (MB) at the peak moment."""
+    at_peak = at_peak if at_peak is not None else []
     started = time.perf_counter()
     proc = psutil.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = [0]
@@ -120,17 +125,21 @@ def run_timed(cmd: list[str], env: dict | None = None, sample_memory: bool = Fal
 
     def sample() -> None:
         while not done.is_set():
-            total = 0
+            total, parts = 0, []
             try:
                 family = [proc] + proc.children(recursive=True)
             except psutil.Error:
                 family = []
             for p in family:
                 try:
-                    total += p.memory_info().rss
+                    rss = p.memory_info().rss
+                    kind = next((a[7:] for a in p.cmdline() if a.startswith("--type=")), p.name())
                 except psutil.Error:
-                    pass
-            peak[0] = max(peak[0], total)
+                    continue
+                total += rss
+                parts.append(f"{kind} {rss / 2**20:.0f}")
+            if total > peak[0]:
+                peak[0], at_peak[:] = total, parts
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -152,6 +161,25 @@ def check_pngs(paths: list[Path], count: int, size: tuple[int, int], who: str) -
     sizes = {Image.open(p).size for p in paths}
     if sizes != {size}:
         raise SystemExit(f"{who}: PNG sizes {sizes}, expected {size}")
+
+
+def published(root: Path) -> str | None:
+    """Where output/ points now: publishing swaps this link, so a new target is a new version.
+
+    Polling the link (one readlink) instead of parsing the manifest every 5 ms keeps the poller
+    from taking CPU away from the build it is timing."""
+    try:
+        return os.readlink(root / "output")
+    except OSError:
+        return None
+
+
+def wait_published(root: Path, before: str | None, deadline: float) -> float:
+    while published(root) == before:
+        if time.perf_counter() > deadline:
+            raise SystemExit("no new version was published")
+        time.sleep(0.005)
+    return time.perf_counter()
 
 
 def manifest_version(root: Path) -> str | None:
@@ -212,15 +240,19 @@ def incremental(work: Path, count: int, runs: int, jobs: int) -> None:
     print(f"\n== one changed slide of {count}: from the file save to the new manifest version ==")
     root = write_content(work / f"incrementeel-{count}", count)
     run_timed(narrowcast_cmd(root, jobs))
-    as_build = []
+    as_build, as_exit = [], []
     for n in range(runs):
-        before = manifest_version(root)
+        before, version = published(root), manifest_version(root)
         started = time.perf_counter()
         write_slide(root, 7 + n, f" (versie {n})")
-        run_timed(narrowcast_cmd(root, jobs))
-        as_build.append(time.perf_counter() - started)
-        assert manifest_version(root) != before
-    print(f"cold `narrowcast build` process: {fmt(as_build)}")
+        proc = subprocess.Popen(narrowcast_cmd(root, jobs), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        as_build.append(wait_published(root, before, started + 60) - started)
+        if proc.wait() != 0:
+            raise SystemExit(f"build failed: {proc.stderr.read().decode()}")
+        as_exit.append(time.perf_counter() - started)
+        assert manifest_version(root) != version
+    print(f"cold `narrowcast build` process, to the new manifest: {fmt(as_build)}")
+    print(f"cold `narrowcast build` process, until it has exited (Chromium closed): {fmt(as_exit)}")
 
     port = _free_port()
     serve = subprocess.Popen([sys.executable, "-m", "narrowcast", "-C", str(root), "serve", "--port", str(port),
@@ -231,15 +263,11 @@ def incremental(work: Path, count: int, runs: int, jobs: int) -> None:
         as_serve = []
         for n in range(runs):
             time.sleep(1.0)  # let the watcher settle after the previous rebuild
-            before = manifest_version(root)
+            before, version = published(root), manifest_version(root)
             started = time.perf_counter()
             write_slide(root, 20 + n, f" (versie {n})")
-            deadline = started + 30
-            while manifest_version(root) == before:
-                if time.perf_counter() > deadline:
-                    raise SystemExit("serve never published the change")
-                time.sleep(0.005)
-            as_serve.append(time.perf_counter() - started)
+            as_serve.append(wait_published(root, before, started + 30) - started)
+            assert manifest_version(root) != version
         print(f"through `narrowcast serve` (watcher, warm browser): {fmt(as_serve)}")
     finally:
         serve.terminate()
@@ -253,9 +281,11 @@ def incremental(work: Path, count: int, runs: int, jobs: int) -> None:
 def memory(work: Path, count: int, jobs: int) -> None:
     print(f"\n== memory: cold build of {count} slides ==")
     root = write_content(work / f"geheugen-{count}", count)
-    seconds, peak = run_timed(narrowcast_cmd(root, jobs), sample_memory=True)
+    parts: list[str] = []
+    seconds, peak = run_timed(narrowcast_cmd(root, jobs), sample_memory=True, at_peak=parts)
     print(f"peak summed RSS of the process tree (Chromium included, sampled every 50 ms): {peak / 2**20:.0f} MB"
           f"  (build {seconds:.2f} s)")
+    print(f"  at the peak, MB per process: {', '.join(parts)}")
 
 
 def _free_port() -> int:
@@ -293,13 +323,14 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPO))
-    from narrowcast.browser import find_chromium
+    from narrowcast.browser import find_chromium, launch_args
 
     chromium = find_chromium()
     version = subprocess.run([chromium, "--version"], capture_output=True, text=True).stdout.strip()
     print(f"command: {shlex.join([Path(sys.executable).name] + sys.argv)}")
     print(f"machine: {os.cpu_count()} cores, load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"Python {sys.version.split()[0]}; {version or chromium}")
+    print(f"browser (narrowcast and Marp's CHROME_PATH): {chromium} {' '.join(launch_args(chromium))}")
     parts = args.only or ["cold", "incremental", "memory"]
     with tempfile.TemporaryDirectory(prefix="nc-bench-") as tmp:
         work = Path(tmp)

@@ -133,9 +133,9 @@ def main() -> int:
         try:
             with sync_playwright() as p:
                 context = p.chromium.launch_persistent_context(
-                    profile, executable_path=find_chromium(), args=launch_args(),
+                    profile, executable_path=find_chromium(shell=False), args=launch_args(),
                     viewport={"width": 1920, "height": 1080})
-                print("chromium:", context.browser.version if context.browser else find_chromium())
+                print("chromium:", context.browser.version if context.browser else find_chromium(shell=False))
                 page = context.pages[0] if context.pages else context.new_page()
                 page.clock.install(time=NOW)
                 page.goto(f"{server.base}/player/?screen=hal")

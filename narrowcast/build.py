@@ -7,7 +7,6 @@ import hashlib
 import json
 import time as clock
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
@@ -18,8 +17,9 @@ from .errors import ContentError, Finding, has_errors
 from .load import load_site
 from .model import Site, as_of
 from .publish import carry_media, check_target, link_or_copy, new_build_dir, publish
-from .cache import RenderCache
-from .render import MEASURE_STAMP, Renderer, RenderPool, SlideRender, content_key, render_html, slide_context
+from .cache import LAST_BUILD, RenderCache
+from .pool import MEASURE_STAMP, Renderer, RenderPool, SlideRender, configured_chromium, early_browser
+from .render import content_key, render_html, slide_context
 from .schedule import Entry, Plan, plan_screen
 from .state import active_notices, record_forced
 from .themes import Theme, load_theme
@@ -33,6 +33,7 @@ class Job:
     """One PNG to make: a slide at one screen size in one theme. Same key = same file.
 
     The HTML is made only when needed: for a slide the cache holds, the key is all it takes.
+    Neither the HTML (180 kB with its fonts) nor the PNG stays in memory once written.
     """
 
     key: str
@@ -52,7 +53,6 @@ class Job:
     def html_name(self) -> str:
         return self.key + ".html"
 
-    @cached_property
     def html(self) -> str:
         return render_html(self.theme, self.context)
 
@@ -77,12 +77,14 @@ class BuildReport:
 
 def build(root: Path, now: datetime, out: Path | None = None, jobs: int = 2, chromium: str | None = None,
           progress: Progress | None = None, force: str | None = None, cache: bool = True,
-          keep_browser: bool = False) -> BuildReport:
+          keep_browser: bool = False, pool: RenderPool | None = None) -> BuildReport:
     """Build the state at `now` into `out` (default: the live output/ of the content folder).
 
     `force` is the reason to publish despite plain-language errors; it is recorded in the state folder.
     `cache=False` renders every slide again and leaves the render cache as it is. `keep_browser`
-    keeps Chromium open for the next build in this process (the server).
+    keeps Chromium open for the next build in this process (the server). `pool`: a browser the
+    caller started early (`pool.early_browser`); this build closes it. `chromium`: the browser to
+    use, default `chromium:` in narrowcast.yaml, then the usual search (browser.find_chromium).
     """
     started = clock.monotonic()
     now = as_of(now)
@@ -90,24 +92,26 @@ def build(root: Path, now: datetime, out: Path | None = None, jobs: int = 2, chr
     target = (out or root / "output").absolute()
     check_target(target, root)
     render_cache = RenderCache.beside(root / "output", enabled=cache)
-    pool = early_browser(root, render_cache, jobs, chromium, keep_browser)
+    chromium = chromium or configured_chromium(root)
+    pool = pool or early_browser(root, render_cache, jobs, chromium, keep_browser)
     try:
-        site, findings = load_and_check(root, force)
-    except BaseException:
-        if pool and not keep_browser:
+        site, findings = load_and_check(root, force, render_cache.checks_memo)
+        report = BuildReport(out=target, findings=findings)
+        plans = plan_screens(site, now)
+        themes = {name: load_theme(root, name) for name in {_theme_name(site, p) for p in plans}}
+        job_list, manifests = plan_renders(site, plans, themes)
+        staging = new_build_dir(target, f"{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}-{clock.time_ns() % 10**6:06d}")
+        report.rendered, report.cached, pool = render_all(job_list, target, staging, jobs, chromium, progress,
+                                                          render_cache, pool)
+        report.findings = refuse_illegible(root, site, job_list, report.findings, force)
+        write_outputs(site, plans, manifests, staging, now)
+        horizon = timedelta(hours=site.config.horizon_hours)
+        media = carry_media(target, staging, {p.name for p in (staging / "media").iterdir()}, now, horizon)
+        publish(staging, target, media, now, horizon)
+    finally:
+        # After publishing: screens see the new version without waiting for Chromium to shut down.
+        if pool and not pool.is_shared:
             pool.close()
-        raise
-    report = BuildReport(out=target, findings=findings)
-    plans = plan_screens(site, now)
-    themes = {name: load_theme(root, name) for name in {_theme_name(site, p) for p in plans}}
-    job_list, manifests = plan_renders(site, plans, themes)
-    staging = new_build_dir(target, f"{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}-{clock.time_ns() % 10**6:06d}")
-    report.rendered, report.cached = render_all(job_list, target, staging, jobs, chromium, progress, render_cache, pool)
-    report.findings = refuse_illegible(root, site, job_list, report.findings, force)
-    write_outputs(site, plans, manifests, staging, now)
-    horizon = timedelta(hours=site.config.horizon_hours)
-    media = carry_media(target, staging, {p.name for p in (staging / "media").iterdir()}, now, horizon)
-    publish(staging, target, media, now, horizon)
     report.screens = len(plans)
     report.items = sum(len(m["items"]) for m in manifests.values())
     report.versions = {screen: m["version"] for screen, m in manifests.items()}
@@ -118,12 +122,15 @@ def build(root: Path, now: datetime, out: Path | None = None, jobs: int = 2, chr
 
 # --- stages ----------------------------------------------------------------------------------------
 
-def load_and_check(root: Path, force: str | None = None) -> tuple[Site, list[Finding]]:
-    """The site, if publishable: broken content never is; language errors only with a reason to force."""
+def load_and_check(root: Path, force: str | None = None, memo: Path | None = None) -> tuple[Site, list[Finding]]:
+    """The site, if publishable: broken content never is; language errors only with a reason to force.
+
+    `memo`: where unchanged slides' language findings are remembered between runs.
+    """
     site, findings = load_site(root)
     if site is None or has_errors(findings):
         raise ContentError(findings)
-    findings = sorted(findings + language_findings(site) + static_findings(site))
+    findings = sorted(findings + language_findings(site, memo) + static_findings(site))
     if has_errors(findings):
         if not force:
             raise ContentError(findings, hint="publiceren kan toch met --force --reason \"waarom\"")
@@ -163,9 +170,12 @@ def measure(root: Path, now: datetime, jobs: int = 2, chromium: str | None = Non
     job_list, _ = plan_renders(site, plans, themes)
     target = root / "output"
     staging = new_build_dir(target, f"check-{clock.time_ns() % 10**9:09d}")
+    pool = None
     try:
-        render_all(job_list, target, staging, jobs, chromium, None)
+        _, _, pool = render_all(job_list, target, staging, jobs, chromium or configured_chromium(root), None)
     finally:
+        if pool and not pool.is_shared:
+            pool.close()
         shutil.rmtree(staging, ignore_errors=True)
     return legibility_findings(site, measurements(site, job_list))
 
@@ -210,45 +220,14 @@ def plan_renders(site: Site, plans: list[Plan], themes: dict[str, Theme]) -> tup
     return list(jobs.values()), manifests
 
 
-CONTENT_PARTS = ("narrowcast.yaml", "slides", "playlists", "laws", "themes", "images", "templates", ".state/urgent.json")
-
-
-def early_browser(root: Path, cache: RenderCache, jobs: int, chromium: str | None, keep: bool) -> RenderPool | None:
-    """Chromium, starting now (while the content is checked) if this build will probably render.
-
-    Probably: a content file changed since the last build rendered, or there is no cache to use.
-    A guess only: a wrong one costs a launch or a second, never a wrong result.
-    """
-    if keep:
-        return RenderPool.shared(jobs, chromium)
-    marker = cache.path("last-build", "")
-    if cache.enabled and marker.is_file() and not _changed_since(root, marker.stat().st_mtime):
-        return None
-    return RenderPool(jobs, chromium)
-
-
-def _changed_since(root: Path, moment: float) -> bool:
-    pending = [root / part for part in CONTENT_PARTS]
-    while pending:
-        path = pending.pop()
-        try:
-            info = path.stat()
-        except OSError:
-            continue
-        if info.st_mtime >= moment:
-            return True
-        if path.is_dir():
-            pending.extend(path.iterdir())
-    return False
-
-
 def render_all(jobs: list[Job], target: Path, staging: Path, workers: int, chromium: str | None,
                progress: Progress | None, cache: RenderCache | None = None, pool: RenderPool | None = None
-               ) -> tuple[int, int]:
-    """Make every PNG the render cache does not hold; link the rest. Returns (rendered, cached).
+               ) -> tuple[int, int, RenderPool | None]:
+    """Make every PNG the render cache does not hold; link the rest. Returns (rendered, cached, pool).
 
-    Without a cache given, the one beside `target` is used; without a pool, one is started if needed.
-    A pool that is not the process's shared one is closed here.
+    Without a cache given, the one beside `target` is used; without a pool, one is started if
+    needed. The pool is returned for the caller to close (unless it is the process's shared one);
+    one that failed is closed here, and a shared one is then started afresh by the next build.
     """
     cache = cache or RenderCache.beside(target)
     media = staging / "media"
@@ -257,23 +236,19 @@ def render_all(jobs: list[Job], target: Path, staging: Path, workers: int, chrom
     done = len(jobs) - len(todo)
     if progress:
         progress(done, len(jobs))
-    shared = pool is not None and RenderPool._shared.get(pool.key) is pool
-    try:
-        if todo:
-            # Slides that share a size and a head follow each other, so pages seldom load a document.
-            todo.sort(key=lambda job: job.page_group)
-            pool = pool or RenderPool(workers, chromium)
+    if todo:
+        # Slides that share a size and a head follow each other, so pages seldom load a document.
+        todo.sort(key=lambda job: job.page_group)
+        pool = pool or RenderPool(workers, chromium)
+        try:
             pool.run(lambda renderer: _render(renderer, todo, media, cache, progress, done, len(jobs)))
-    except BaseException:
-        if pool:
-            pool.close()  # a shared browser that failed is started afresh by the next build
-        raise
-    if pool and not shared:
-        pool.close()
+        except BaseException:
+            pool.close()
+            raise
     if cache.enabled:
         cache.prune(keep={job.key for job in jobs})
-        cache.path("last-build", "").touch()
-    return len(todo), done
+        cache.path(LAST_BUILD, "").touch()
+    return len(todo), done, pool
 
 
 def _from_cache(cache: RenderCache, job: Job, media: Path) -> bool:
@@ -294,17 +269,23 @@ def _from_cache(cache: RenderCache, job: Job, media: Path) -> bool:
 
 async def _render(renderer: Renderer, todo: list[Job], media: Path, cache: RenderCache,
                   progress: Progress | None, done: int, total: int) -> None:
+    """Two workers per page take the slides in order: a page always has its next slide ready
+    while the previous one is written, and only a few slides' HTML is in memory at a time."""
     counter = [done]
+    pending = iter(todo)  # shared: each slide goes to one worker
 
-    async def one(job: Job):
-        html = job.html
-        job.result = await renderer.render(html, job.width, job.height)
-        _keep(cache, job, html, media)
-        counter[0] += 1
-        if progress:
-            progress(counter[0], total)
+    async def worker():
+        for job in pending:
+            html = job.html()
+            job.result = await renderer.render(html, job.width, job.height)
+            # Writing 270 kB (PNG, HTML with its fonts) takes ~4 ms: off the loop.
+            await asyncio.to_thread(_keep, cache, job, html, media)
+            job.result.png = b""  # written: the build keeps only the measurements
+            counter[0] += 1
+            if progress:
+                progress(counter[0], total)
 
-    await asyncio.gather(*(one(job) for job in todo))
+    await asyncio.gather(*(worker() for _ in range(2 * renderer.jobs)))
 
 
 def _keep(cache: RenderCache, job: Job, html: str, media: Path) -> None:

@@ -22,6 +22,10 @@ MAX_MB = 500
 ENV_MAX_ENTRIES = "NARROWCAST_CACHE_MAX_ENTRIES"
 ENV_MAX_MB = "NARROWCAST_CACHE_MAX_MB"
 PARTS = (".png", ".html", ".json")
+# Files of the build itself, kept beside the entries and never pruned: the moment of the last
+# build that rendered (is a browser worth starting early?) and the remembered language findings.
+LAST_BUILD = "last-build"
+CHECKS_MEMO = "checks.memo"
 STALE_TEMP_SECONDS = 3600  # a temporary file this old belongs to no running build
 
 
@@ -51,6 +55,11 @@ class RenderCache:
 
     def path(self, key: str, suffix: str) -> Path:
         return self.folder / f"{key}{suffix}"
+
+    @property
+    def checks_memo(self) -> Path | None:
+        """Where the language findings are remembered (see check.content.FindingsMemo); None if off."""
+        return self.folder / CHECKS_MEMO if self.enabled else None
 
     def get(self, key: str, stamp: str) -> dict | None:
         """The entry's record if it is complete and made by this renderer; marks it as used."""
@@ -119,6 +128,8 @@ class RenderCache:
             try:
                 info = item.stat()
             except OSError:
+                continue
+            if item.name in (LAST_BUILD, CHECKS_MEMO):
                 continue
             stem, _, suffix = item.name.rpartition(".")
             if ".tmp-" in item.name or f".{suffix}" not in PARTS:

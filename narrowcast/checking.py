@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .build import measure
+from .cache import RenderCache
 from .check.content import language_findings, slide_fields
 from .check.language import flesch_douma, flesch_douma_band, words
 from .check.legibility import static_findings
@@ -24,7 +25,8 @@ def run_checks(root: Path, now: datetime, render: bool = True) -> tuple[Site | N
     site, findings = load_site(root)
     if site is None:
         return None, findings
-    findings = findings + language_findings(site) + static_findings(site)
+    memo = RenderCache.beside(root / "output").checks_memo
+    findings = findings + language_findings(site, memo) + static_findings(site)
     if render:
         findings += measure(root, now)
     return site, sorted(findings)

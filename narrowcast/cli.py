@@ -36,7 +36,7 @@ def cli(ctx: click.Context, folder: Path | None) -> None:
 
 
 def _root(ctx: click.Context) -> Path:
-    from .load import find_root
+    from .folder import find_root
 
     return find_root(ctx.obj or Path.cwd())
 
@@ -118,16 +118,26 @@ def build(ctx: click.Context, at: str | None, out: Path | None, jobs: int, no_ca
     Checks the content first: on errors nothing is published and the live output/ stays as it was.
     With --at and --out it builds the state at that moment into another folder, never into output/.
     """
-    from .build import build as run_build
-    from .terminal import progress_bar
+    from .cache import RenderCache
+    from .pool import configured_chromium, early_browser
 
     root = _root(ctx)
     if at and out is None:
         raise NarrowcastError("--at bouwt nooit in de live output/; geef ook --out MAP")
-    now = _moment(root, at)
-    with progress_bar("Dia's maken", disabled=quiet) as progress:
-        report = run_build(root, now, out=out, jobs=jobs, progress=progress, force=_force_reason(force, reason),
-                           cache=not no_cache)
+    # Chromium starts first, so its launch overlaps loading the rest of narrowcast and the checks.
+    pool = early_browser(root.resolve(), RenderCache.beside(root.resolve() / "output", enabled=not no_cache),
+                         jobs, configured_chromium(root))
+    try:
+        from .build import build as run_build
+        from .terminal import progress_bar
+
+        now = _moment(root, at)
+        with progress_bar("Dia's maken", disabled=quiet) as progress:
+            report = run_build(root, now, out=out, jobs=jobs, progress=progress, force=_force_reason(force, reason),
+                               cache=not no_cache, pool=pool)
+    finally:
+        if pool:
+            pool.close()  # already closed by the build, unless it stopped before
     for finding in report.findings:
         click.echo(str(finding))
     click.echo(f"Klaar: {report.screens} schermen, {report.items} items; {report.rendered} dia's gemaakt, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from .yamlsource import load_plain
 
 ICON_DIR = Path(__file__).parent / "icons"
 
@@ -15,7 +15,7 @@ def catalog() -> dict[str, str]:
     """Every accepted icon word -> the Lucide file name it shows."""
     names = {path.stem: path.stem for path in (ICON_DIR / "lucide").glob("*.svg")}
     aliases_file = ICON_DIR / "aliases.yaml"
-    aliases = yaml.safe_load(aliases_file.read_text(encoding="utf-8")) if aliases_file.exists() else {}
+    aliases = load_plain(aliases_file.read_text(encoding="utf-8")) if aliases_file.exists() else {}
     for word, target in (aliases or {}).items():
         if target in names:
             names.setdefault(str(word), target)
@@ -30,7 +30,7 @@ def resolve(word: str) -> str | None:
 def dutch_words() -> list[str]:
     """The Dutch words, for suggestions and docs (Lucide's own names are accepted too)."""
     aliases_file = ICON_DIR / "aliases.yaml"
-    return sorted((yaml.safe_load(aliases_file.read_text(encoding="utf-8")) or {}).keys()) if aliases_file.exists() else []
+    return sorted((load_plain(aliases_file.read_text(encoding="utf-8")) or {}).keys()) if aliases_file.exists() else []
 
 
 @lru_cache(maxsize=256)

@@ -7,23 +7,13 @@ from pathlib import Path
 
 from .errors import ContentError, Finding, has_errors
 from .fields import DEFAULT_TZ, parse_timezone
+from .folder import CONFIG_FILE
 from .model import Law, Playlist, Site, SiteConfig, Slide
 from .references import check_references
 from .validate import validate
 from .yamlsource import Document, read_documents
 
-CONFIG_FILE = "narrowcast.yaml"
 CONTENT_DIRS = {"slides": Slide, "playlists": Playlist, "laws": Law}
-
-
-def find_root(start: Path) -> Path:
-    """The content folder: start itself or the nearest parent holding narrowcast.yaml."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / CONFIG_FILE).is_file():
-            return folder
-    raise ContentError([Finding(str(start), 0, 0, "", f"geen {CONFIG_FILE} gevonden in deze map of erboven; "
-                                "maak een nieuwe inhoudsmap met 'narrowcast init MAP'", code="no-config")])
 
 
 def load_site(root: Path) -> tuple[Site | None, list[Finding]]:

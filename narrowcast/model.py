@@ -193,6 +193,8 @@ class SiteConfig(_Content):
     default_duration: Seconds = 10
     checks: Checks = Field(default_factory=Checks)
     alerts_webhook: Url | None = Field(None, description="webadres dat een bericht krijgt als een scherm uitvalt (standaard uit)")
+    chromium: str | None = Field(None, description="pad naar Chromium of chromium-headless-shell om dia's mee te maken "
+                                                   "(standaard: zelf zoeken; zie docs/content.md)")
     screens: list[Screen] = Field(min_length=1)
 
 

@@ -19,6 +19,7 @@ import yaml
 from markupsafe import Markup
 
 from .errors import NarrowcastError
+from .yamlsource import load_plain
 
 BUILTIN_THEMES = Path(__file__).parent / "themes"
 BASE_THEME = "default"
@@ -134,7 +135,7 @@ def load_theme(root: Path, name: str) -> Theme:
 
 def _read_settings(folder: Path) -> dict:
     try:
-        settings = yaml.safe_load((folder / "theme.yaml").read_text(encoding="utf-8")) or {}
+        settings = load_plain((folder / "theme.yaml").read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise NarrowcastError(f"{folder / 'theme.yaml'}: de YAML-opmaak klopt niet: {exc}") from None
     tokens = settings.get("tokens")

@@ -81,8 +81,9 @@ def playwright_driver():
 def chromium_options() -> dict:
     from narrowcast.browser import find_chromium, launch_args
 
-    return {"executable_path": find_chromium(),
-            "args": launch_args() + [f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1"]}
+    executable = find_chromium(shell=False)  # a screen runs the full browser
+    return {"executable_path": executable,
+            "args": launch_args(executable) + [f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1"]}
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from narrowcast.browser import find_chromium
 from narrowcast.build import build
 from narrowcast.cli import cli
 from narrowcast.errors import ContentError, NarrowcastError
+from narrowcast.load import load_site
 
 from .conftest import REPO, copy_example
 
@@ -249,11 +250,71 @@ def test_missing_browser_says_what_to_do(monkeypatch, tmp_path: Path):
     monkeypatch.setenv("NARROWCAST_CHROMIUM", "")
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))
     monkeypatch.setattr(b.shutil, "which", lambda name: None)
+    monkeypatch.setattr(b, "SHELL_BINARIES", ())
     with pytest.raises(NarrowcastError, match="apt-get install -y chromium"):
         b.find_chromium()
     monkeypatch.setenv("NARROWCAST_CHROMIUM", str(tmp_path / "bestaat-niet"))
     with pytest.raises(NarrowcastError, match="NARROWCAST_CHROMIUM"):
         b.find_chromium()
+
+
+def _executable(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_browser_search_order_prefers_the_headless_shell_for_rendering(monkeypatch, tmp_path: Path):
+    """Configured path, then $NARROWCAST_CHROMIUM, then Playwright's own, then the system's; a
+    headless shell before a full browser at the last two steps, unless a full browser is asked for."""
+    import narrowcast.browser as b
+
+    bin_dir = tmp_path / "bin"
+    system = {"chromium": _executable(bin_dir / "chromium"),
+              "chromium-headless-shell": _executable(bin_dir / "chromium-headless-shell")}
+    monkeypatch.setattr(b.shutil, "which", lambda name: system.get(name))
+    monkeypatch.setattr(b, "SHELL_BINARIES", ())
+    monkeypatch.setenv("NARROWCAST_CHROMIUM", "")
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "ms-playwright"))
+    assert b.find_chromium() == system["chromium-headless-shell"]
+    assert b.find_chromium(shell=False) == system["chromium"]
+
+    own_full = _executable(tmp_path / "ms-playwright/chromium-1200/chrome-linux/chrome")
+    assert b.find_chromium() == own_full  # Playwright's own comes before the system's
+    own_shell = _executable(tmp_path / "ms-playwright/chromium_headless_shell-1200/chrome-linux/headless_shell")
+    assert b.find_chromium() == own_shell
+    assert b.find_chromium(shell=False) == own_full
+
+    from_env = _executable(tmp_path / "elders/chrome")
+    monkeypatch.setenv("NARROWCAST_CHROMIUM", from_env)
+    assert b.find_chromium() == from_env
+    configured = _executable(tmp_path / "ingesteld/chrome")
+    assert b.find_chromium(configured) == configured
+
+
+def test_only_a_headless_shell_runs_in_one_process():
+    from narrowcast.browser import launch_args
+
+    assert "--single-process" in launch_args("/usr/lib/chromium/chromium-headless-shell")
+    assert "--single-process" in launch_args("/x/chromium_headless_shell-1200/chrome-linux/headless_shell")
+    assert "--single-process" not in launch_args("/usr/bin/chromium")
+    assert "--single-process" not in launch_args(None)
+
+
+def test_chromium_in_narrowcast_yaml_is_the_browser_a_build_uses(minimal: Path, tmp_path: Path):
+    from narrowcast.pool import configured_chromium
+
+    assert configured_chromium(minimal) is None
+    config = minimal / "narrowcast.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "chromium: bin/mijn-chromium\n", encoding="utf-8")
+    assert configured_chromium(minimal) == str((minimal / "bin/mijn-chromium").resolve())
+    assert load_site(minimal)[0].config.chromium == "bin/mijn-chromium"
+    # A path that does not exist is a clear error, not a traceback, and nothing is published.
+    result = CliRunner().invoke(cli, ["-C", str(minimal), "build", "-q"])
+    assert result.exit_code == 1
+    assert "Chromium uit narrowcast.yaml bestaat niet" in result.output
+    assert not (minimal / "output").exists()
 
 
 def test_init_copies_the_example_content(tmp_path: Path):

@@ -155,6 +155,39 @@ def test_random_bytes_never_crash_the_loader(minimal: Path, raw):
     assert all(f.line >= 0 and f.message for f in findings)
 
 
+def _read_both(monkeypatch, path: Path, root: Path):
+    import narrowcast.yamlsource as ys
+
+    fast = read_documents(path, root)
+    with monkeypatch.context() as m:
+        m.setattr(ys, "_FAST_LOADER", None)
+        slow = read_documents(path, root)
+    return [(d.data, d.marks, d.key_marks) for d in fast[0]], fast[1], [(d.data, d.marks, d.key_marks) for d in slow[0]], slow[1]
+
+
+_TRICKY = ["a: ~\nb: null\nc:\nd: 'null'\ne: \"~\"\nf: Null\n", "- x\n- &a [1, 2]\n- *a\n", "a: |\n  regel 1\n  regel 2\nb: >-\n  x\n  y\n",
+           "a: 1\n---\nb: 2\n...\n", "titel: \"Verandert er iets?\\n\"\ntijd: 8:30\ndatum: 2027-01-01\n", "{a: 1, b: [x, y]}\n",
+           "a: b: c\n", "a:\n\t- b\n", "a: *nergens\n", "- [1, 2\n"]
+
+
+@pytest.mark.parametrize("text", _TRICKY)
+def test_libyaml_and_pure_python_parsers_read_alike(monkeypatch, tmp_path: Path, text: str):
+    """The fast C parser is only a speed-up: same values, marks and findings as the pure-Python one."""
+    (tmp_path / "x.yaml").write_text(text, encoding="utf-8")
+    fast_docs, fast_findings, slow_docs, slow_findings = _read_both(monkeypatch, tmp_path / "x.yaml", tmp_path)
+    assert fast_docs == slow_docs
+    assert fast_findings == slow_findings
+
+
+def test_both_parsers_read_the_example_content_alike(monkeypatch):
+    files = sorted(REPO.glob("*.yaml")) + sorted(REPO.glob("slides/*.yaml")) + sorted(REPO.glob("playlists/*.yaml"))
+    assert len(files) > 10
+    for path in files:
+        fast_docs, fast_findings, slow_docs, slow_findings = _read_both(monkeypatch, path, REPO)
+        assert fast_docs and fast_docs == slow_docs, path
+        assert fast_findings == slow_findings, path
+
+
 def test_a_real_process_prints_no_traceback(tmp_path: Path):
     root = write_files(tmp_path, {"narrowcast.yaml": "site: [\n"})
     proc = subprocess.run([sys.executable, "-m", "narrowcast", "-C", str(root), "check"], capture_output=True, text=True)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
 from ..errors import Finding
 from ..model import Checks, Site, Slide
 from .language import LanguageRules, TextFinding, check_text, slide_level_findings
@@ -44,21 +50,85 @@ def playlist_duration_findings(site: Site) -> list[Finding]:
     return findings
 
 
-def language_findings(site: Site) -> list[Finding]:
-    """Every plain-language, tone and reading-time finding of the site's Dutch texts."""
+def language_findings(site: Site, memo: Path | None = None) -> list[Finding]:
+    """Every plain-language, tone and reading-time finding of the site's Dutch texts.
+
+    With `memo` (a JSON file), a slide whose document, checks settings and checking code are
+    unchanged since the run that wrote it gets its findings from there: after one saved slide,
+    only that slide is checked again.
+    """
     checks = site.config.checks
     rules = rules_from(checks)
+    remembered = FindingsMemo(memo, checks)
     findings: list[Finding] = []
     for slide in site.slides.values():
-        findings += _slide_findings(slide, slide.origin, (), rules, checks)
+        findings += remembered.findings(slide.origin, (), lambda: _slide_findings(slide, slide.origin, (), rules, checks))
     for law in site.laws.values():
         for part in ("before", "after"):
             text = getattr(law, part)
             if text is not None:
                 pseudo = Slide(id=law.id, title=text.title, text=text.text, highlight=text.highlight,
                                duration=law.duration)
-                findings += _slide_findings(pseudo, law.origin, (part,), rules, checks)
+                findings += remembered.findings(law.origin, (part,),
+                                                lambda: _slide_findings(pseudo, law.origin, (part,), rules, checks))
+    remembered.save()
     return findings + playlist_duration_findings(site)
+
+
+class FindingsMemo:
+    """One content folder's per-slide language findings, by what they depend on.
+
+    Key: the document's digest (its file's bytes and its place in the file; line numbers come from
+    there too), the path inside it, the `checks:` settings and a stamp of the checking code and word
+    lists. The file keeps only the entries of the last run and is replaced atomically; an
+    unreadable file counts as empty.
+    """
+
+    def __init__(self, path: Path | None, checks: Checks):
+        self.path = path
+        self.settings = checks.model_dump_json()
+        self.old: dict[str, list] = {}
+        self.new: dict[str, list] = {}
+        if path is not None:
+            try:
+                stored = json.loads(path.read_text(encoding="utf-8"))
+                if stored.get("stamp") == _checks_stamp():
+                    self.old = stored["entries"]
+            except (OSError, ValueError, KeyError, AttributeError):
+                pass
+
+    def findings(self, origin, prefix: tuple, compute) -> list[Finding]:
+        if self.path is None or not origin.doc.digest:
+            return compute()
+        key = hashlib.sha256(json.dumps([origin.doc.file, origin.doc.digest, list(map(str, origin.path)),
+                                         list(map(str, prefix)), self.settings]).encode()).hexdigest()[:24]
+        if key in self.old:
+            self.new[key] = self.old[key]
+            return [Finding(**entry) for entry in self.old[key]]
+        found = compute()
+        self.new[key] = [f.as_dict() for f in found]
+        return found
+
+    def save(self) -> None:
+        if self.path is None or self.new == self.old:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            temporary.write_text(json.dumps({"stamp": _checks_stamp(), "entries": self.new}), encoding="utf-8")
+            os.replace(temporary, self.path)
+        except OSError:  # a read-only folder: the next run checks everything again, nothing worse
+            pass
+
+
+@lru_cache(maxsize=1)
+def _checks_stamp() -> str:
+    """A hash of the checking code and its word lists: a new narrowcast checks everything again."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(here.glob("*.py")) + sorted((here / "data").glob("*.yaml")) + [here.parent / "model.py"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _slide_findings(slide: Slide, origin, prefix: tuple, rules: LanguageRules, checks: Checks) -> list[Finding]:

@@ -8,7 +8,8 @@ from functools import lru_cache
 from importlib import resources
 
 import pyphen
-import yaml
+
+from ..yamlsource import load_plain
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def _phrase(text: str, case_sensitive: bool) -> tuple[str, ...]:
 
 def load_list(name: str) -> list[dict]:
     """A word list shipped in narrowcast/check/data/ (officialese.yaml, tone.yaml)."""
-    return yaml.safe_load(resources.files("narrowcast.check").joinpath("data", name).read_text("utf-8"))
+    return load_plain(resources.files("narrowcast.check").joinpath("data", name).read_text("utf-8"))
 
 
 @lru_cache(maxsize=8)

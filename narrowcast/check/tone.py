@@ -42,7 +42,6 @@ def _reassures(tokens: list[str], start: int, end: int) -> bool:
 def _false_positive(entry: _Phrase, sentence: str, tokens: list[str], start: int, end: int) -> bool:
     """The list's notes, as code: readings of a listed phrase that are not a threat."""
     lower = [t.lower() for t in tokens]
-    before = lower[start - 1] if start else ""
     after = lower[end] if end < len(lower) else ""
     if entry.written == "u moet":
         return sentence.rstrip().endswith("?")  # "Moet u geld terugbetalen?" is a neutral question

@@ -1,0 +1,265 @@
+"""Chromium for rendering: a pool of pages that turn slide HTML into PNGs, and its early start.
+
+Light on purpose (no model, no Jinja): `narrowcast build` imports it first and starts the browser
+while the rest of narrowcast loads and the content is checked.
+
+Speed: a few pages render in parallel; each page keeps its document (fonts, CSS) loaded and only
+the slide's body is swapped in, and screenshots go through CDP with `optimizeForSpeed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import base64
+import hashlib
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from .browser import find_chromium, launch_args
+from .cache import LAST_BUILD, RenderCache
+from .errors import NarrowcastError
+from .folder import CONFIG_FILE
+
+# Bump when the way slide data becomes HTML or HTML becomes pixels changes (Python code, not
+# templates: those are part of the theme's fingerprint): every PNG is made again.
+RENDERER_VERSION = "2"
+_BODY_RE = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+
+# Measured inside the page after each render: overflow and clipping, contrast, the smallest text.
+_MEASURE_JS = (Path(__file__).parent / "check" / "measure.js").read_text(encoding="utf-8")
+MEASURE_STAMP = RENDERER_VERSION + "-" + hashlib.sha256(_MEASURE_JS.encode()).hexdigest()[:12]
+_SWAP_AND_MEASURE_JS = ("async (body) => {\n  if (body !== null) document.body.innerHTML = body;\n"
+                        "  await document.fonts.ready;\n  return (" + _MEASURE_JS + "\n  )();\n}")
+
+
+@dataclass
+class SlideRender:
+    """One rendered slide: the PNG bytes and what the page measured."""
+
+    png: bytes
+    problems: list[dict]
+    min_font_px: float | None
+
+
+def split_document(html: str) -> tuple[str, str]:
+    """(everything up to the body's content, body inner HTML): pages keep the first, swap the second."""
+    match = _BODY_RE.search(html)
+    if not match:
+        raise NarrowcastError("een thema-sjabloon mist <body>…</body>")
+    return html[: match.start(1)], match.group(1)
+
+
+# --- the pool ------------------------------------------------------------------------------------
+
+class Renderer:
+    """A pool of Chromium pages that turn slide HTML into PNGs at a given size."""
+
+    def __init__(self, jobs: int = 2, chromium: str | None = None):
+        self.jobs = max(1, jobs)
+        self.chromium = chromium
+        self._playwright = None
+        self._browser = None
+        self._pages: asyncio.Queue | None = None
+
+    async def __aenter__(self) -> "Renderer":
+        from playwright.async_api import async_playwright
+
+        executable = find_chromium(self.chromium)
+        _tune_driver_environment()
+        self._playwright = await async_playwright().start()
+        try:
+            self._browser = await self._playwright.chromium.launch(executable_path=executable, args=launch_args(executable))
+        except Exception as exc:
+            await self._playwright.stop()
+            raise NarrowcastError(f"Chromium ({executable}) start niet: {str(exc).splitlines()[0]}") from None
+        # One context for all pages: a context per page costs a renderer process (~180 MB RSS) each.
+        self._context = await self._browser.new_context(viewport={"width": 1920, "height": 1080})
+        self._pages = asyncio.Queue()
+        for page in await asyncio.gather(*(self._new_page() for _ in range(self.jobs))):
+            self._pages.put_nowait(page)
+        return self
+
+    async def _new_page(self) -> "_Page":
+        page = await self._context.new_page()
+        return _Page(page, await self._context.new_cdp_session(page))
+
+    async def __aexit__(self, *exc) -> None:
+        if self._browser:
+            await self._browser.close()
+        if self._playwright:
+            await self._playwright.stop()
+
+    async def render(self, html: str, width: int, height: int) -> SlideRender:
+        page = await self._pages.get()
+        try:
+            return await page.render(html, width, height)
+        finally:
+            self._pages.put_nowait(page)
+
+
+class RenderPool:
+    """A Renderer on a thread and event loop of its own.
+
+    Chromium can then start while Python is still checking the content (a second of launch hidden
+    behind the checks), and a server can keep it open between builds: a rebuild after one saved
+    slide then costs that slide's render, not a browser launch.
+    """
+
+    _shared: dict[tuple, "RenderPool"] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, jobs: int = 2, chromium: str | None = None):
+        # Imported here, before the thread starts: the launch then begins at once instead of
+        # importing Playwright in turns with whatever the calling thread imports next.
+        import playwright.async_api  # noqa: F401
+
+        self.key = (max(1, jobs), chromium)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="narrowcast-render", daemon=True)
+        self._thread.start()
+        self._renderer = Renderer(jobs, chromium)
+        self._ready = asyncio.run_coroutine_threadsafe(self._renderer.__aenter__(), self._loop)
+        self.closed = False
+        _OPEN_POOLS.add(self)
+
+    @classmethod
+    def shared(cls, jobs: int = 2, chromium: str | None = None) -> "RenderPool":
+        """The process's long-lived pool for these settings, launched when first asked for."""
+        with cls._lock:
+            pool = cls._shared.get((max(1, jobs), chromium))
+            if pool is None or pool.closed:
+                pool = cls._shared[(max(1, jobs), chromium)] = cls(jobs, chromium)
+            return pool
+
+    @property
+    def is_shared(self) -> bool:
+        """The process's long-lived pool (closed only at exit), not one of a single build."""
+        return RenderPool._shared.get(self.key) is self
+
+    def run(self, work):
+        """Run `await work(renderer)` on the pool's loop; blocks until it is done."""
+        self._ready.result()  # a failed launch raises here
+        return asyncio.run_coroutine_threadsafe(work(self._renderer), self._loop).result()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        _OPEN_POOLS.discard(self)
+        try:
+            self._ready.result(timeout=60)
+            asyncio.run_coroutine_threadsafe(self._renderer.__aexit__(None, None, None), self._loop).result(timeout=30)
+        except Exception:  # noqa: BLE001 - a browser that never started or already died: nothing to close
+            pass
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            if not self._thread.is_alive():
+                self._loop.close()
+
+
+_OPEN_POOLS: set[RenderPool] = set()
+
+
+@atexit.register
+def _close_pools() -> None:
+    for pool in list(_OPEN_POOLS):
+        pool.close()
+
+
+class _Page:
+    """One browser page that keeps its document and only swaps the slide's body.
+
+    Per slide two round trips to Chromium: one script that swaps the body, waits for the fonts
+    and measures (layout is forced by the measuring, no animation frame is needed), and one CDP
+    screenshot. The document is loaded again only when the head (theme, embedded fonts) differs.
+    """
+
+    def __init__(self, page, cdp):
+        self.page, self.cdp = page, cdp
+        self.head: str | None = None
+        self.size: tuple[int, int] | None = None
+
+    async def render(self, html: str, width: int, height: int) -> SlideRender:
+        head, body = split_document(html)
+        if self.size != (width, height):
+            await self.page.set_viewport_size({"width": width, "height": height})
+            self.size = (width, height)
+        if head != self.head:
+            self.head = None  # if loading fails midway, the next slide loads the document again
+            await self.page.set_content(html, wait_until="load")
+            self.head = head
+            body = None
+        measured = await self.page.evaluate(_SWAP_AND_MEASURE_JS, body)
+        shot = await self.cdp.send("Page.captureScreenshot", {
+            "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": False,
+            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+        return SlideRender(base64.b64decode(shot["data"]), measured["problems"], measured["minFontPx"])
+
+
+def _tune_driver_environment() -> None:
+    """Settings for Playwright's driver (Node), which inherits this process's environment.
+
+    Node's compile cache: the driver loads a 10 MB bundle at every launch, 0.5 -> 0.4 s with the
+    cache (silently skipped where the folder cannot be written). A young generation of 2 MB
+    instead of Node's default: the driver only passes messages on; 141 -> 121 MB RSS on a
+    200-slide build, same speed (both measured, see bench/README.md). A user's own settings win.
+    """
+    os.environ.setdefault("NODE_COMPILE_CACHE", str(_user_cache() / "node-compile-cache"))
+    options = os.environ.get("NODE_OPTIONS", "")
+    if "semi-space" not in options:
+        os.environ["NODE_OPTIONS"] = (options + " --max-semi-space-size=2").strip()
+
+
+# --- the early start -------------------------------------------------------------------------------
+
+def _user_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "narrowcast"
+
+
+def configured_chromium(root: Path) -> str | None:
+    """`chromium:` in narrowcast.yaml, read on its own (before the content is checked), as a path."""
+    from .yamlsource import read_documents
+
+    documents, _ = read_documents(root / CONFIG_FILE, root)
+    data = documents[0].data if documents else None
+    value = data.get("chromium") if isinstance(data, dict) else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return str((root / Path(value.strip()).expanduser()).resolve())
+
+CONTENT_PARTS = ("narrowcast.yaml", "slides", "playlists", "laws", "themes", "images", "templates", ".state/urgent.json")
+
+
+def early_browser(root: Path, cache: RenderCache, jobs: int, chromium: str | None, keep: bool = False) -> RenderPool | None:
+    """Chromium, starting now (while the content is checked) if this build will probably render.
+
+    Probably: a content file changed since the last build rendered, or there is no cache to use.
+    A guess only: a wrong one costs a launch or a second, never a wrong result. With `keep`, the
+    process's shared pool, kept open between builds (the server).
+    """
+    if keep:
+        return RenderPool.shared(jobs, chromium)
+    marker = cache.path(LAST_BUILD, "")
+    if cache.enabled and marker.is_file() and not _changed_since(root, marker.stat().st_mtime):
+        return None
+    return RenderPool(jobs, chromium)
+
+
+def _changed_since(root: Path, moment: float) -> bool:
+    pending = [root / part for part in CONTENT_PARTS]
+    while pending:
+        path = pending.pop()
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if info.st_mtime >= moment:
+            return True
+        if path.is_dir():
+            pending.extend(path.iterdir())
+    return False
