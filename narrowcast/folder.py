@@ -1,7 +1,11 @@
-"""The content folder: where it is. Light on purpose: the command line needs it before anything heavy."""
+"""Where things are: the content folder, and narrowcast's cache folder per user.
+
+Light on purpose: the command line needs it before anything heavy.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .errors import ContentError, Finding
@@ -17,3 +21,9 @@ def find_root(start: Path) -> Path:
             return folder
     raise ContentError([Finding(str(start), 0, 0, "", f"geen {CONFIG_FILE} gevonden in deze map of erboven; "
                                 "maak een nieuwe inhoudsmap met 'narrowcast init MAP'", code="no-config")])
+
+
+def user_cache() -> Path:
+    """Machine-level caches that are not content (Node's compile cache, parsed hyphenation
+    patterns): `$XDG_CACHE_HOME/narrowcast`, default ~/.cache/narrowcast. May not be writable."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "narrowcast"

@@ -15,6 +15,7 @@ import segno
 from markupsafe import Markup
 
 from . import icons
+from .hyphenation import hyphenator
 from .model import Screen, Site, text_direction
 from .pool import RENDERER_VERSION
 from .schedule import Entry
@@ -29,7 +30,7 @@ def slide_context(site: Site, entry: Entry, screen: Screen | None) -> dict:
     tr = slide.translations.get(lang) if lang != site.config.language else None
     steps = tr.steps if tr and tr.steps is not None else slide.steps
     step_icons = [step.icon for step in slide.steps]
-    soft = _hyphenator(lang)
+    soft = _soft_hyphens(lang)
     view = {
         "id": slide.id, "layout": slide.layout, "lang": lang, "dir": text_direction(lang),
         "title": soft(tr.title if tr else slide.title),
@@ -53,7 +54,7 @@ _LONG_WORD = re.compile(r"\w{9,}")
 
 
 @lru_cache(maxsize=16)
-def _hyphenator(lang: str):
+def _soft_hyphens(lang: str):
     """Soft hyphens in long words, from the language's hyphenation dictionary.
 
     Chromium's own `hyphens: auto` needs dictionaries it downloads at run time, which our
@@ -65,7 +66,7 @@ def _hyphenator(lang: str):
             "uk": "uk_UA", "es": "es", "pt": "pt_PT"}.get(lang.split("-")[0])
     if not code or code not in pyphen.LANGUAGES:
         return lambda text: text
-    dic = pyphen.Pyphen(lang=code, left=3, right=3)
+    dic = hyphenator(code, left=3, right=3)
 
     def soft(text: str | None) -> str | None:
         return _LONG_WORD.sub(lambda m: dic.inserted(m.group(0), hyphen=_SOFT_HYPHEN), text) if text else text

@@ -243,3 +243,68 @@ def test_example_content_has_no_language_errors():
     errors = [(where, f.rule, f.words) for where, texts in slides
               for f in check_slide_texts(texts) if f.severity == "error"]
     assert errors == []
+
+
+def test_remembered_findings_are_the_same_and_only_changed_slides_are_checked_again(tmp_path: Path, monkeypatch):
+    """check.content.FindingsMemo: same findings as a fresh check; a saved slide, other `checks:`
+    settings or another checking code make those slides be checked again."""
+    import narrowcast.check.content as content
+    from narrowcast.load import load_site
+
+    from .conftest import copy_example
+
+    root = copy_example(tmp_path / "inhoud")
+    memo = tmp_path / "checks.memo"
+    checked: list[str] = []
+    real = content._slide_findings
+    monkeypatch.setattr(content, "_slide_findings", lambda slide, *a: checked.append(slide.id) or real(slide, *a))
+
+    def run() -> list:
+        checked.clear()
+        return sorted(content.language_findings(load_site(root)[0], memo))
+
+    fresh = sorted(content.language_findings(load_site(root)[0]))
+    assert run() == fresh and len(checked) > 30  # first run: everything, and the memo is written
+    assert run() == fresh and checked == []      # nothing changed: nothing checked
+    slide = root / "slides/welkom.yaml"
+    slide.write_text(slide.read_text(encoding="utf-8").replace("title: ", "title: Kom middels de hoofdingang. ", 1),
+                     encoding="utf-8")
+    changed = run()
+    assert checked == ["welkom"]
+    assert changed == sorted(content.language_findings(load_site(root)[0]))
+    assert any(f.file == "slides/welkom.yaml" and "middels" in f.message for f in changed)
+    config = root / "narrowcast.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("checks:", "checks:\n  sentence_warn: 6", 1),
+                      encoding="utf-8")
+    assert run() == sorted(content.language_findings(load_site(root)[0])) and len(checked) > 30
+    monkeypatch.setattr(content, "_checks_stamp", lambda: "een-nieuwere-narrowcast")
+    run()
+    assert len(checked) > 30
+    memo.write_text("{kapot", encoding="utf-8")  # an unreadable memo counts as empty
+    assert run() == sorted(content.language_findings(load_site(root)[0]))
+
+
+def test_parsed_hyphenation_patterns_are_kept_per_machine_and_a_bad_copy_is_parsed_again(tmp_path: Path, monkeypatch):
+    import pyphen
+
+    from narrowcast import hyphenation
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = pyphen.LANGUAGES["nl_NL"]
+    expected = pyphen.Pyphen(filename=path, cache=False).inserted("arbeidsongeschiktheidsuitkering")
+
+    def fresh() -> str:
+        hyphenation.hyphenator.cache_clear()
+        monkeypatch.delitem(pyphen.hdcache, path, raising=False)
+        return hyphenation.hyphenator("nl_NL").inserted("arbeidsongeschiktheidsuitkering")
+
+    assert fresh() == expected
+    stored = list((tmp_path / "narrowcast").glob("hyphenation-hyph_nl_NL-*.pickle"))
+    assert len(stored) == 1
+    parsed = []
+    real_init = pyphen.HyphDict.__init__
+    monkeypatch.setattr(pyphen.HyphDict, "__init__", lambda self, p: parsed.append(p) or real_init(self, p))
+    assert fresh() == expected and parsed == []  # from the stored copy
+    stored[0].write_bytes(b"kapot")
+    assert fresh() == expected and parsed == [path]  # parsed again, and stored again
+    assert stored[0].read_bytes() != b"kapot"

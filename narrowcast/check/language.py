@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-import pyphen
 
+from ..hyphenation import hyphenator
 from ..yamlsource import load_plain
 
 
@@ -68,11 +68,6 @@ def _is_capitals(word: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
-@lru_cache(maxsize=1)
-def _hyphenator() -> pyphen.Pyphen:
-    return pyphen.Pyphen(lang="nl_NL")
-
-
 def _vowel_groups(part: str) -> int:
     # "ij" is one vowel; a diaeresis starts a new syllable (be-ëin-di-ging, cli-ën-ten).
     part = part.replace("ij", "y")
@@ -97,7 +92,7 @@ def syllables(word: str) -> int:
             continue
         # pyphen leaves one-letter edges unsplit (over, iden-ti-teit) and sometimes splits off a
         # lone consonant (kli-k-lijn); vowel groups miss hiatus (ja-nu-a-ri): take the larger.
-        pieces = [p for p in _hyphenator().inserted(part).split("-") if any(c in _VOWELS for c in p)]
+        pieces = [p for p in hyphenator("nl_NL").inserted(part).split("-") if any(c in _VOWELS for c in p)]
         total += max(len(pieces), _vowel_groups(part), 1)
     return total
 
