@@ -5,7 +5,8 @@
 1. cold: K generated slides (a Dutch title, a sentence and an icon; one 1920x1080 screen) built by
    `narrowcast build` as a subprocess with an empty cache, browser launch included, against one
    `marp --images png --image-scale 1.5` run over a 1280x720 deck of the same K slides (so its
-   PNGs are 1920x1080 too). Image count and pixel size of both are checked; median of --runs.
+   PNGs are 1920x1080 too). Image count and pixel size of both are checked; median of --runs, the
+   runs of the two interleaved.
 2. incremental: one slide of the largest K changed, from the file save to the new manifest version
    (output/ swapped to a new build; one readlink every 5 ms), as a cold `narrowcast build` process
    (also until that process has exited) and through a running `narrowcast serve` (its watcher).
@@ -215,25 +216,27 @@ def cold(work: Path, sizes: list[int], runs: int, jobs: int, skip_marp: bool, ch
     marp_cmd, marp_env = ([], {}) if skip_marp else marp_bin(chromium)
     for count in sizes:
         root = write_content(work / f"inhoud-{count}", count)
-        ours = []
+        deck = None if skip_marp else write_deck(work / f"marp-{count}", count)
+        ours, theirs = [], []
+        # Interleaved (ours, theirs, ours, …): a machine that slows down or speeds up during the
+        # benchmark then affects both alike.
         for _ in range(runs):
             clear_builds(root)
             ours.append(run_timed(narrowcast_cmd(root, jobs))[0])
+            if deck is not None:
+                out = deck.parent / "png"
+                shutil.rmtree(out, ignore_errors=True)
+                cmd = marp_cmd + ["--images", "png", "--image-scale", "1.5", "--allow-local-files", str(deck),
+                                  "-o", str(out / "deck.png")]
+                theirs.append(run_timed(cmd, env=marp_env)[0])
         check_pngs(sorted((root / "output/media").glob("*.png")), count, (1920, 1080), "narrowcast")
         print(f"K={count:3d} narrowcast build --jobs {jobs}: {fmt(ours)}  = {median(ours) / count * 1000:.0f} ms/slide")
-        if skip_marp:
+        if deck is None:
             continue
-        deck = write_deck(work / f"marp-{count}", count)
-        theirs = []
-        for _ in range(runs):
-            out = deck.parent / "png"
-            shutil.rmtree(out, ignore_errors=True)
-            cmd = marp_cmd + ["--images", "png", "--image-scale", "1.5", "--allow-local-files", str(deck),
-                              "-o", str(out / "deck.png")]
-            theirs.append(run_timed(cmd, env=marp_env)[0])
         check_pngs(sorted(out.glob("deck.*.png")), count, (1920, 1080), "marp")
         print(f"K={count:3d} marp --images png --image-scale 1.5: {fmt(theirs)}  = {median(theirs) / count * 1000:.0f} ms/slide")
-        print(f"K={count:3d} ratio marp / narrowcast: {median(theirs) / median(ours):.2f}x")
+        pairs = ", ".join(f"{b / a:.2f}" for a, b in zip(ours, theirs))
+        print(f"K={count:3d} ratio marp / narrowcast: {median(theirs) / median(ours):.2f}x  (run by run: {pairs})")
 
 
 def incremental(work: Path, count: int, runs: int, jobs: int) -> None:

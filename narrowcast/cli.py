@@ -106,7 +106,7 @@ def _moment(root: Path, text: str | None):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Build into this folder instead of the live output/.")
 @click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Browser pages rendering in parallel.")
-@click.option("--no-cache", is_flag=True, help="Render every slide again; the render cache (.narrowcast-cache/) is left as it is.")
+@click.option("--no-cache", is_flag=True, help="Render and check every slide again; the caches in .narrowcast-cache/ are left as they are.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--force", is_flag=True, help="Publish despite plain-language errors (needs --reason; it is recorded).")
 @click.option("--reason", metavar="TEXT", help="Why the errors are published anyway (recorded in .state/forced.jsonl).")
