@@ -111,6 +111,24 @@ class Renderer:
                 self._idle.append(page)
                 self._idle_changed.notify()
 
+    async def prepare(self, html: str, width: int, height: int) -> None:
+        """Load this slide's document into every idle page that has another one (no capture).
+
+        For a browser kept between builds: after a build that rendered nothing, the first saved
+        slide then swaps a body instead of loading the document.
+        """
+        head = split_document(html)[0]
+        async with self._idle_changed:
+            pages = [p for p in self._idle if p.head != head or p.size != (width, height)]
+            for page in pages:
+                self._idle.remove(page)
+        try:
+            await asyncio.gather(*(page.load(html, width, height) for page in pages))
+        finally:
+            async with self._idle_changed:
+                self._idle.extend(pages)
+                self._idle_changed.notify_all()
+
 
 class RenderPool:
     """A Renderer on a thread and event loop of its own.
@@ -134,6 +152,7 @@ class RenderPool:
         self._thread.start()
         self._renderer = Renderer(jobs, chromium)
         self._ready = asyncio.run_coroutine_threadsafe(self._renderer.__aenter__(), self._loop)
+        self._background: set = set()  # work started with start(), cancelled on close
         self.closed = False
         _OPEN_POOLS.add(self)
 
@@ -156,11 +175,23 @@ class RenderPool:
         self._ready.result()  # a failed launch raises here
         return asyncio.run_coroutine_threadsafe(work(self._renderer), self._loop).result()
 
+    def start(self, work) -> None:
+        """Start `await work(renderer)` on the pool's loop once the browser is up; return at once."""
+        async def when_ready():
+            await asyncio.wrap_future(self._ready)  # a failed launch: nothing to do
+            await work(self._renderer)
+
+        future = asyncio.run_coroutine_threadsafe(when_ready(), self._loop)
+        self._background.add(future)
+        future.add_done_callback(self._background.discard)
+
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
         _OPEN_POOLS.discard(self)
+        for work in list(self._background):
+            work.cancel()  # pages being prepared for a build that will not come
         try:
             self._ready.result(timeout=60)
             asyncio.run_coroutine_threadsafe(self._renderer.__aexit__(None, None, None), self._loop).result(timeout=30)
@@ -195,16 +226,21 @@ class _Page:
         self.head: str | None = None
         self.size: tuple[int, int] | None = None
 
-    async def render(self, html: str, width: int, height: int) -> SlideRender:
-        head, body = split_document(html)
+    async def load(self, html: str, width: int, height: int) -> bool:
+        """Size the page and load the document unless it has this head already; True if loaded."""
+        head = split_document(html)[0]
         if self.size != (width, height):
             await self.page.set_viewport_size({"width": width, "height": height})
             self.size = (width, height)
-        if head != self.head:
-            self.head = None  # if loading fails midway, the next slide loads the document again
-            await self.page.set_content(html, wait_until="load")
-            self.head = head
-            body = None
+        if head == self.head:
+            return False
+        self.head = None  # if loading fails midway, the next slide loads the document again
+        await self.page.set_content(html, wait_until="load")
+        self.head = head
+        return True
+
+    async def render(self, html: str, width: int, height: int) -> SlideRender:
+        body = None if await self.load(html, width, height) else split_document(html)[1]
         measured = await self.page.evaluate(_SWAP_AND_MEASURE_JS, body)
         shot = await self.cdp.send("Page.captureScreenshot", {
             "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": False,

@@ -333,3 +333,39 @@ def test_the_wheel_carries_the_example_content(tmp_path: Path):
     assert "narrowcast/example/narrowcast.yaml" in names
     assert any(n.startswith("narrowcast/example/slides/") for n in names)
     assert "narrowcast/themes/default/theme.yaml" in names and "narrowcast/icons/aliases.yaml" in names
+
+
+def test_a_kept_browser_has_the_document_loaded_before_the_first_saved_slide(minimal: Path, monkeypatch):
+    """The server keeps Chromium between builds. After a build that rendered nothing, its pages
+    load the theme's document anyway, so the first saved slide only swaps a body."""
+    import time as clock
+
+    import narrowcast.pool as pool_module
+
+    build(minimal, NOW)  # fills the render cache; its own browser is closed
+    loads: list[bool] = []
+    real_load = pool_module._Page.load
+
+    async def load(self, html, width, height):
+        loaded = await real_load(self, html, width, height)
+        loads.append(loaded)
+        return loaded
+
+    monkeypatch.setattr(pool_module._Page, "load", load)
+    first = build(minimal, NOW, keep_browser=True)
+    try:
+        assert first.rendered == 0
+        deadline = clock.monotonic() + 30
+        while loads.count(True) < 2 and clock.monotonic() < deadline:  # both pages, in the background
+            clock.sleep(0.05)
+        assert loads == [True, True]
+        slide = minimal / "slides/wijzigingen.yaml"
+        slide.write_text(slide.read_text(encoding="utf-8").replace("Verandert er iets?", "Is er iets veranderd?"),
+                         encoding="utf-8")
+        loads.clear()
+        second = build(minimal, NOW, keep_browser=True)
+        assert second.rendered == 1
+        assert loads[0] is False, "the saved slide went to a page that had the document"
+    finally:
+        for kept in list(pool_module.RenderPool._shared.values()):
+            kept.close()
