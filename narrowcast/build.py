@@ -81,7 +81,7 @@ def build(root: Path, now: datetime, out: Path | None = None, jobs: int = 2, chr
     """Build the state at `now` into `out` (default: the live output/ of the content folder).
 
     `force` is the reason to publish despite plain-language errors; it is recorded in the state folder.
-    `cache=False` renders every slide again and leaves the render cache as it is. `keep_browser`
+    `cache=False` renders and checks every slide again and leaves the caches as they are. `keep_browser`
     keeps Chromium open for the next build in this process (the server). `pool`: a browser the
     caller started early (`pool.early_browser`); this build closes it. `chromium`: the browser to
     use, default `chromium:` in narrowcast.yaml, then the usual search (browser.find_chromium).
