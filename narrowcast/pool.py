@@ -99,13 +99,13 @@ class Renderer:
         In the server, pages live between builds: one saved slide then goes to a page that only
         swaps its body (~70 ms) instead of loading the 330 kB document again (~170 ms).
         """
-        head = split_document(html)[0]
+        head, body = split_document(html)  # once per slide: the document is 330 kB
         async with self._idle_changed:
             await self._idle_changed.wait_for(lambda: self._idle)
             page = next((p for p in self._idle if p.head == head and p.size == (width, height)), self._idle[0])
             self._idle.remove(page)
         try:
-            return await page.render(html, width, height)
+            return await page.render(html, head, body, width, height)
         finally:
             async with self._idle_changed:
                 self._idle.append(page)
@@ -123,7 +123,7 @@ class Renderer:
             for page in pages:
                 self._idle.remove(page)
         try:
-            await asyncio.gather(*(page.load(html, width, height) for page in pages))
+            await asyncio.gather(*(page.load(html, head, width, height) for page in pages))
         finally:
             async with self._idle_changed:
                 self._idle.extend(pages)
@@ -226,9 +226,8 @@ class _Page:
         self.head: str | None = None
         self.size: tuple[int, int] | None = None
 
-    async def load(self, html: str, width: int, height: int) -> bool:
+    async def load(self, html: str, head: str, width: int, height: int) -> bool:
         """Size the page and load the document unless it has this head already; True if loaded."""
-        head = split_document(html)[0]
         if self.size != (width, height):
             await self.page.set_viewport_size({"width": width, "height": height})
             self.size = (width, height)
@@ -239,9 +238,9 @@ class _Page:
         self.head = head
         return True
 
-    async def render(self, html: str, width: int, height: int) -> SlideRender:
-        body = None if await self.load(html, width, height) else split_document(html)[1]
-        measured = await self.page.evaluate(_SWAP_AND_MEASURE_JS, body)
+    async def render(self, html: str, head: str, body: str, width: int, height: int) -> SlideRender:
+        loaded = await self.load(html, head, width, height)
+        measured = await self.page.evaluate(_SWAP_AND_MEASURE_JS, None if loaded else body)
         shot = await self.cdp.send("Page.captureScreenshot", {
             "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": False,
             "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})

@@ -346,8 +346,8 @@ def test_a_kept_browser_has_the_document_loaded_before_the_first_saved_slide(min
     loads: list[bool] = []
     real_load = pool_module._Page.load
 
-    async def load(self, html, width, height):
-        loaded = await real_load(self, html, width, height)
+    async def load(self, *args):
+        loaded = await real_load(self, *args)
         loads.append(loaded)
         return loaded
 
