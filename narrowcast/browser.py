@@ -58,8 +58,15 @@ def find_chromium(configured: str | None = None, shell: bool = True) -> str:
     """
     for source, candidate in (("narrowcast.yaml", configured), (ENV_VAR, os.environ.get(ENV_VAR))):
         if candidate:
-            if not Path(candidate).is_file():
+            path = Path(candidate)
+            if path.is_dir():
+                raise NarrowcastError(f"Chromium uit {source} is een map, geen programma: {candidate}; "
+                                      "wijs het programma zelf aan, zoals /usr/bin/chromium")
+            if not path.is_file():
                 raise NarrowcastError(f"Chromium uit {source} bestaat niet: {candidate}")
+            if not os.access(path, os.X_OK):
+                raise NarrowcastError(f"Chromium uit {source} is geen programma dat kan starten (niet uitvoerbaar): "
+                                      f"{candidate}; wijs het programma zelf aan, zoals /usr/bin/chromium")
             return candidate
     own = _playwright_own(shell)
     if own:

@@ -13,15 +13,15 @@ from typing import Callable
 
 from .check.content import language_findings
 from .check.legibility import Measured, legibility_findings, static_findings
-from .errors import ContentError, Finding, has_errors
+from .errors import ContentError, Finding, NarrowcastError, has_errors
 from .load import load_site
 from .model import Site, as_of
-from .publish import carry_media, check_target, link_or_copy, new_build_dir, publish
-from .cache import LAST_BUILD, RenderCache
+from .publish import cannot_write, carry_media, check_target, link_or_copy, new_build_dir, publish
+from .cache import LAST_BUILD, RenderCache, png_problem
 from .pool import MEASURE_STAMP, Renderer, RenderPool, SlideRender, configured_chromium, early_browser
 from .render import content_key, render_html, slide_context
 from .schedule import Entry, Plan, plan_screen
-from .state import active_notices, record_forced
+from .state import active_notices, build_lock, record_forced
 from .themes import Theme, load_theme
 
 MANIFEST_SCHEMA = 1
@@ -95,19 +95,17 @@ def build(root: Path, now: datetime, out: Path | None = None, jobs: int = 2, chr
     chromium = chromium or configured_chromium(root)
     pool = pool or early_browser(root, render_cache, jobs, chromium, keep_browser)
     try:
-        site, findings = load_and_check(root, force, render_cache.checks_memo)
-        report = BuildReport(out=target, findings=findings)
-        plans = plan_screens(site, now)
-        themes = {name: load_theme(root, name) for name in {_theme_name(site, p) for p in plans}}
-        job_list, manifests = plan_renders(site, plans, themes)
-        staging = new_build_dir(target, f"{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}-{clock.time_ns() % 10**6:06d}")
-        report.rendered, report.cached, pool = render_all(job_list, target, staging, jobs, chromium, progress,
-                                                          render_cache, pool)
-        report.findings = refuse_illegible(root, site, job_list, report.findings, force)
-        write_outputs(site, plans, manifests, staging, now)
-        horizon = timedelta(hours=site.config.horizon_hours)
-        media = carry_media(target, staging, {p.name for p in (staging / "media").iterdir()}, now, horizon)
-        publish(staging, target, media, now, horizon)
+        with build_lock(root):  # one build at a time per folder: they removed each other's build folders
+            site, findings = load_and_check(root, force, render_cache.checks_memo)
+            report = BuildReport(out=target, findings=findings)
+            plans = plan_screens(site, now)
+            themes = {name: load_theme(root, name) for name in {_theme_name(site, p) for p in plans}}
+            job_list, manifests = plan_renders(site, plans, themes)
+            staging = new_build_dir(target, f"{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}-{clock.time_ns() % 10**6:06d}")
+            report.rendered, report.cached, pool = render_all(job_list, target, staging, jobs, chromium, progress,
+                                                              render_cache, pool)
+            report.findings = refuse_illegible(root, site, job_list, report.findings, force)
+            write_and_publish(site, plans, manifests, staging, target, now)
         if pool and pool.is_shared and job_list:
             _prepare_pages(pool, job_list)
     finally:
@@ -140,6 +138,19 @@ def load_and_check(root: Path, force: str | None = None, memo: Path | None = Non
     return site, findings
 
 
+def write_and_publish(site: Site, plans: list[Plan], manifests: dict[str, dict], staging: Path, target: Path,
+                      now: datetime) -> None:
+    """Manifests and index into the build folder, then the atomic swap; a folder that cannot be
+    written (full, read-only) is a message naming it, and the live output stays as it was."""
+    horizon = timedelta(hours=site.config.horizon_hours)
+    try:
+        write_outputs(site, plans, manifests, staging, now)
+        media = carry_media(target, staging, {p.name for p in (staging / "media").iterdir()}, now, horizon)
+        publish(staging, target, media, now, horizon)
+    except OSError as exc:
+        raise cannot_write(target, exc) from None
+
+
 def measurements(site: Site, jobs: list[Job]) -> list[Measured]:
     """Each rendered slide's measurements, once for every screen that shows it."""
     screens = site.screens
@@ -164,21 +175,22 @@ def measure(root: Path, now: datetime, jobs: int = 2, chromium: str | None = Non
     import shutil
 
     root = root.resolve()
-    site, _ = load_site(root)
-    if site is None:
-        return []
-    plans = plan_screens(site, now)
-    themes = {name: load_theme(root, name) for name in {_theme_name(site, p) for p in plans}}
-    job_list, _ = plan_renders(site, plans, themes)
-    target = root / "output"
-    staging = new_build_dir(target, f"check-{clock.time_ns() % 10**9:09d}")
-    pool = None
-    try:
-        _, _, pool = render_all(job_list, target, staging, jobs, chromium or configured_chromium(root), None)
-    finally:
-        if pool and not pool.is_shared:
-            pool.close()
-        shutil.rmtree(staging, ignore_errors=True)
+    with build_lock(root):  # its scratch folder sits beside the builds, which a build would prune
+        site, _ = load_site(root)
+        if site is None:
+            return []
+        plans = plan_screens(site, now)
+        themes = {name: load_theme(root, name) for name in {_theme_name(site, p) for p in plans}}
+        job_list, _ = plan_renders(site, plans, themes)
+        target = root / "output"
+        staging = new_build_dir(target, f"check-{clock.time_ns() % 10**9:09d}")
+        pool = None
+        try:
+            _, _, pool = render_all(job_list, target, staging, jobs, chromium or configured_chromium(root), None)
+        finally:
+            if pool and not pool.is_shared:
+                pool.close()
+            shutil.rmtree(staging, ignore_errors=True)
     return legibility_findings(site, measurements(site, job_list))
 
 
@@ -265,9 +277,13 @@ def _prepare_pages(pool: RenderPool, jobs: list[Job]) -> None:
 
 
 def _from_cache(cache: RenderCache, job: Job, media: Path) -> bool:
-    """Link the cached PNG and HTML into the build and take the measurements; False on a miss."""
+    """Link the cached PNG and HTML into the build and take the measurements; False on a miss.
+
+    The cache checks the files against their recorded hashes; the measurements are checked here.
+    """
     record = cache.get(job.key, MEASURE_STAMP)
-    if record is None:
+    measured = _measured(record) if record is not None else None
+    if measured is None:
         return False
     try:
         for suffix in (".png", ".html"):
@@ -276,7 +292,31 @@ def _from_cache(cache: RenderCache, job: Job, media: Path) -> bool:
         for suffix in (".png", ".html"):
             (media / f"{job.key}{suffix}").unlink(missing_ok=True)
         return False
-    job.result = SlideRender(b"", **record["measured"])
+    job.result = measured
+    return True
+
+
+def _measured(record: dict) -> SlideRender | None:
+    """The measurements in a cache record, if they have the shape the legibility checks read."""
+    measured = record.get("measured")
+    if not isinstance(measured, dict) or set(measured) != {"problems", "min_font_px"}:
+        return None
+    problems, smallest = measured["problems"], measured["min_font_px"]
+    if not isinstance(problems, list) or not all(map(_is_problem, problems)):
+        return None
+    if smallest is not None and (isinstance(smallest, bool) or not isinstance(smallest, (int, float))):
+        return None
+    return SlideRender(b"", problems, smallest)
+
+
+def _is_problem(problem) -> bool:
+    if not isinstance(problem, dict) or not isinstance(problem.get("kind"), str):
+        return False
+    if not isinstance(problem.get("element", ""), str):
+        return False
+    if problem["kind"] == "contrast":
+        return isinstance(problem.get("ratio"), (int, float)) and all(
+            isinstance(problem.get(k), str) for k in ("color", "background"))
     return True
 
 
@@ -302,7 +342,14 @@ async def _render(renderer: Renderer, todo: list[Job], media: Path, cache: Rende
 
 
 def _keep(cache: RenderCache, job: Job, html: str, media: Path) -> None:
-    """The new PNG and HTML into the cache (with what the page measured) and into the build."""
+    """The new PNG and HTML into the cache (with what the page measured) and into the build.
+
+    Only a whole PNG of the right size: a damaged screenshot stops the build, nothing is published.
+    """
+    problem = png_problem(job.result.png, job.width, job.height)
+    if problem:
+        raise NarrowcastError(f"Chromium gaf voor dia {job.entry_id} ({job.width}x{job.height}) geen goede afbeelding "
+                              f"terug: {problem}. Er is niets gepubliceerd; bouw opnieuw.")
     if not cache.enabled:
         (media / job.png_name).write_bytes(job.result.png)
         (media / job.html_name).write_text(html, encoding="utf-8")

@@ -15,6 +15,7 @@ from .check.readingtime import reading_seconds
 from .errors import Finding, summary
 from .load import load_site
 from .model import Site
+from .screenkeys import unset_warning
 
 
 def run_checks(root: Path, now: datetime, render: bool = True) -> tuple[Site | None, list[Finding]]:
@@ -27,6 +28,9 @@ def run_checks(root: Path, now: datetime, render: bool = True) -> tuple[Site | N
         return None, findings
     memo = RenderCache.beside(root / "output").checks_memo
     findings = findings + language_findings(site, memo) + static_findings(site)
+    unset_keys = unset_warning(site.config)  # a server setting, so `check` says it, not every build
+    if unset_keys:
+        findings.append(unset_keys)
     if render:
         findings += measure(root, now)
     return site, sorted(findings)

@@ -82,23 +82,27 @@ def schema(ctx: click.Context, out: Path | None) -> None:
         click.echo(f"geschreven: {path}")
 
 
-def _moment(root: Path, text: str | None):
-    """A moment from the command line in the folder's timezone; now when not given."""
+def _moment(root: Path, text: str | None, option: str = "--at", *, end_of_day: bool = False):
+    """A moment from the command line in the folder's timezone; now when not given. A clock time
+    that daylight saving skips or repeats is taken, with a notice saying what it became."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from pydantic_core import PydanticCustomError
 
-    from .fields import parse_moment
+    from .fields import local_time_note, parse_moment
     from .load import site_timezone
 
     tz = site_timezone(root)
     if text is None:
         return datetime.now(ZoneInfo(tz))
     try:
-        return parse_moment(text, tz)
+        moment = parse_moment(text, tz, end_of_day=end_of_day)
     except PydanticCustomError as exc:
-        raise NarrowcastError(f"--at: {exc.message()}") from None
+        raise NarrowcastError(f"{option}: {exc.message()}") from None
+    if note := local_time_note(moment):
+        click.echo(f"Let op: {option}: {note}", err=True)
+    return moment
 
 
 @cli.command()
@@ -124,6 +128,7 @@ def build(ctx: click.Context, at: str | None, out: Path | None, jobs: int, no_ca
     root = _root(ctx)
     if at and out is None:
         raise NarrowcastError("--at bouwt nooit in de live output/; geef ook --out MAP")
+    now = _moment(root, at)
     # Chromium starts first, so its launch overlaps loading the rest of narrowcast and the checks.
     pool = early_browser(root.resolve(), RenderCache.beside(root.resolve() / "output", enabled=not no_cache),
                          jobs, configured_chromium(root))
@@ -131,7 +136,6 @@ def build(ctx: click.Context, at: str | None, out: Path | None, jobs: int, no_ca
         from .build import build as run_build
         from .terminal import progress_bar
 
-        now = _moment(root, at)
         with progress_bar("Dia's maken", disabled=quiet) as progress:
             report = run_build(root, now, out=out, jobs=jobs, progress=progress, force=_force_reason(force, reason),
                                cache=not no_cache, pool=pool)
@@ -169,10 +173,13 @@ def init(folder: Path) -> None:
 def serve(ctx: click.Context, host: str, port: int, jobs: int, at: str | None) -> None:
     """Serve manifests, media and the player; rebuild on save and on schedule; push new versions.
 
-    Screens open http://HOST:PORT/player/?screen=ID. The first build happens at start, so a
+    Screens open http://HOST:PORT/player/?screen=ID (with &key=… under `screen_keys: required`:
+    screens without a key get one at start, printed once). The first build happens at start, so a
     server that was down catches up at once.
     """
-    from .load import site_timezone
+    from .load import load_config, site_timezone
+    from .records import Records
+    from .screenkeys import player_lines
     from .serve.run import run
     from .serve.server import shifted_clock, system_clock
 
@@ -180,17 +187,16 @@ def serve(ctx: click.Context, host: str, port: int, jobs: int, at: str | None) -
     clock = shifted_clock(_moment(root, at)) if at else system_clock(site_timezone(root))
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"narrowcast serve: {root}")
-    for screen in _screen_ids(root):
-        click.echo(f"  speler {screen}: http://{shown}:{port}/player/?screen={screen}")
+    config = load_config(root)
+    if config is not None:  # otherwise the first build says what is wrong
+        records = Records(root)
+        try:
+            for line in player_lines(f"http://{shown}:{port}", config, records):
+                click.echo(line)
+        finally:
+            records.close()
     click.echo(f"  gezondheid: http://{shown}:{port}/healthz   (stoppen: Ctrl+C)")
     run(root, host, port, clock, jobs)
-
-
-def _screen_ids(root: Path) -> list[str]:
-    from .load import load_site
-
-    site, _ = load_site(root)
-    return [s.id for s in site.config.screens] if site else []
 
 
 @cli.command()
@@ -226,7 +232,7 @@ def urgent(ctx: click.Context, text: str | None, screens: str | None, until: str
         return
     if not text:
         raise NarrowcastError("geef de tekst van de melding, bijvoorbeeld: narrowcast urgent \"Het Werkplein is vanmiddag gesloten.\"")
-    notice = publish_notice(root, text, now, until=_moment(root, until) if until else None,
+    notice = publish_notice(root, text, now, until=_moment(root, until, "--until") if until else None,
                             screens=[s.strip() for s in screens.split(",")] if screens else [], icon=icon,
                             force=_force_reason(force, reason))
     click.echo(f"Melding {notice.id} staat op {', '.join(notice.screens) or 'alle schermen'} "
@@ -278,39 +284,73 @@ def user_add(ctx: click.Context, name: str, password_stdin: bool) -> None:
         password = click.prompt("Wachtwoord", hide_input=True, confirmation_prompt="Nog een keer")
     if len(password) < 10:
         raise NarrowcastError("kies een wachtwoord van minstens 10 tekens")
-    Records(root).set_user(name, password, _moment(root, None))
+    records = Records(root)
+    now = _moment(root, None)
+    ended = records.set_user(name, password, now)
     click.echo(f"Gebruiker {name} kan nu inloggen op /dashboard.")
+    tokens = sum(t.user == name for t in records.tokens(now))
+    if ended or tokens:
+        click.echo(f"{ended} ingelogde sessies van {name} zijn beëindigd. API-tokens blijven geldig ({tokens}); "
+                   f"intrekken: narrowcast user token {name} --revoke")
 
 
 @user.command("token")
 @click.argument("name")
+@click.option("--days", type=click.IntRange(1, 3650), default=90, show_default=True, help="Days until the token expires.")
+@click.option("--revoke", is_flag=True, help="End this user's tokens instead (all of them, or the one given with --id).")
+@click.option("--id", "token_id", metavar="ID", help="With --revoke: only the token with this id (see 'user list').")
+@click.option("--at", "at", metavar="MOMENT", hidden=True, help="Act as if it were this moment (tests).")
 @click.pass_context
-def user_token(ctx: click.Context, name: str) -> None:
-    """A new API token for a user (send it as 'Authorization: Bearer TOKEN'); shown once."""
+def user_token(ctx: click.Context, name: str, days: int, revoke: bool, token_id: str | None, at: str | None) -> None:
+    """A new API token for a user (send it as 'Authorization: Bearer TOKEN'); shown once, stored hashed."""
     from .records import Records
 
     root = _root(ctx.parent)
     records = Records(root)
     if name not in records.users():
         raise NarrowcastError(f"gebruiker {name} bestaat niet; maak hem eerst met 'narrowcast user add {name}'")
-    click.echo(records.new_token(name, _moment(root, None)))
+    if revoke:
+        ended = records.revoke_tokens(name, token_id)
+        if token_id and not ended:
+            raise NarrowcastError(f"{name} heeft geen token met id {token_id}; zie 'narrowcast user list'")
+        click.echo(f"{ended} token(s) van {name} ingetrokken.")
+        return
+    from datetime import timedelta
+
+    now = _moment(root, at)
+    click.echo(records.new_token(name, now, days))
+    click.echo(f"Geldig tot {_local_minute(root, now + timedelta(days=days))}; wordt maar één keer getoond.", err=True)
+
+
+def _local_minute(root: Path, moment) -> str:
+    from zoneinfo import ZoneInfo
+
+    from .load import site_timezone
+
+    return f"{moment.astimezone(ZoneInfo(site_timezone(root))):%Y-%m-%d %H:%M}"
 
 
 @user.command("list")
+@click.option("--at", "at", metavar="MOMENT", hidden=True, help="Act as if it were this moment (tests).")
 @click.pass_context
-def user_list(ctx: click.Context) -> None:
-    """List the users."""
+def user_list(ctx: click.Context, at: str | None) -> None:
+    """List the users, each with their valid API tokens (id and expiry; never the token itself)."""
     from .records import Records
 
-    for name in Records(_root(ctx.parent)).users():
+    root = _root(ctx.parent)
+    records = Records(root)
+    tokens = records.tokens(_moment(root, at))
+    for name in records.users():
         click.echo(name)
+        for token in (t for t in tokens if t.user == name):
+            click.echo(f"  token {token.id}  verloopt {_local_minute(root, token.expires)}")
 
 
 @cli.command("screen-key")
 @click.argument("screen")
 @click.pass_context
 def screen_key(ctx: click.Context, screen: str) -> None:
-    """Give a screen its own key; its player URL then needs &key=… to report heartbeats and plays."""
+    """Give a screen a new key (its old key stops working); its player URL carries it as &key=…."""
     from .load import load_site_or_raise
     from .records import Records
 
@@ -319,7 +359,8 @@ def screen_key(ctx: click.Context, screen: str) -> None:
     if screen not in site.screens:
         raise NarrowcastError(f"onbekend scherm '{screen}'; kies uit: {', '.join(site.screens)}")
     key = Records(root).new_screen_key(screen)
-    click.echo(f"Sleutel voor {screen} (wordt maar één keer getoond):\n{key}\nSpeler: /player/?screen={screen}&key={key}")
+    click.echo(f"Sleutel voor {screen} (wordt maar één keer getoond; een vorige sleutel werkt niet meer):\n{key}\n"
+               f"Speler, achter het adres van de server (zoals http://SERVER:8080): /player/?screen={screen}&key={key}")
 
 
 @cli.command()
@@ -329,19 +370,11 @@ def screen_key(ctx: click.Context, screen: str) -> None:
 @click.pass_context
 def report(ctx: click.Context, since: str, until: str, out) -> None:
     """Proof of play as CSV: per screen and slide, how often and how many seconds it was shown."""
-    from pydantic_core import PydanticCustomError
-
-    from .fields import parse_moment
-    from .load import site_timezone
     from .records import Records
     from .report import write_report
 
     root = _root(ctx)
-    tz = site_timezone(root)
-    try:
-        start, end = parse_moment(since, tz), parse_moment(until, tz, end_of_day=True)
-    except PydanticCustomError as exc:
-        raise NarrowcastError(exc.message()) from None
+    start, end = _moment(root, since, "--from"), _moment(root, until, "--to", end_of_day=True)
     rows = write_report(Records(root), start, end, out)
     click.echo(f"{rows} regels", err=True)
 

@@ -63,3 +63,27 @@ def summary(findings: Iterable[Finding]) -> str:
 
 def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.is_error for f in findings)
+
+
+class DamagedFile(NarrowcastError):
+    """A file narrowcast wrote itself (state, a log) that cannot be read back: which, where, what to do."""
+
+    def __init__(self, file: str, problem: str, fix: str, line: int | None = None):
+        where = f" (regel {line})" if line else ""
+        super().__init__(f"{file} is beschadigd{where}: {problem}. {fix}")
+
+
+_OS_PROBLEMS_NL = {
+    "EACCES": "u mag hier niet schrijven", "EPERM": "u mag hier niet schrijven", "EROFS": "de map is alleen-lezen",
+    "ENOSPC": "de schijf is vol", "EDQUOT": "de schijf is vol (quotum)", "ENOTDIR": "een deel van het pad is een bestand, geen map",
+    "EISDIR": "dit is een map, geen bestand", "ENOENT": "de map bestaat niet (meer)", "EEXIST": "er staat al iets met die naam",
+    "ELOOP": "een snelkoppeling (symlink) verwijst naar zichzelf",
+}
+
+
+def os_problem(exc: OSError) -> str:
+    """What an OSError means, in Dutch: 'de schijf is vol'."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return _OS_PROBLEMS_NL.get(name) or (exc.strerror or str(exc))

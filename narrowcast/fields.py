@@ -46,7 +46,39 @@ def parse_text(value: Any) -> str:
     text = _text(value)
     if not text:
         _fail("deze tekst is leeg")
+    _refuse_hidden(text)
     return text
+
+
+# Invisible characters that change how *other* text is shown: bidi embeddings, overrides and
+# isolates (U+202A-202E, U+2066-2069: "Trojan Source" reordering), the deprecated format controls
+# (U+206A-206F), interlinear annotations (U+FFF9-FFFB: text a renderer may hide), tag characters
+# (U+E0000-E007F: invisible text; allowed only in an emoji flag sequence) and control characters.
+# Allowed: LRM/RLM (U+200E/200F) and the Arabic letter mark (U+061C), which right-to-left text
+# needs around numbers and punctuation and which reorder nothing; ZWNJ/ZWJ (U+200C/200D: Persian,
+# Arabic shaping, emoji); the soft hyphen (we add it ourselves); zero-width space and word joiner.
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u206f\ufff9-\ufffb\U000e0000-\U000e007f]")
+_EMOJI_TAG_SEQUENCE = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")  # the flags of England, Scotland, Wales
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def hidden_character_problem(text: str) -> str | None:
+    """Why text may not be shown as it is (an invisible character that reorders or hides text), or None."""
+    clean = _EMOJI_TAG_SEQUENCE.sub("", text)
+    match = _HIDDEN.search(clean)
+    if match is None:
+        return None
+    before = _HIDDEN.sub("", clean[: match.start()])[-20:]
+    kind = "het draait de leesrichting om" if _BIDI.match(match.group()) else "het kan tekst verbergen"
+    where = f"na '{before}'" if before.strip() else "aan het begin"
+    return (f"in deze tekst staat een onzichtbaar teken U+{ord(match.group()):04X} ({kind}), {where}; "
+            "haal het weg, of typ de tekst opnieuw")
+
+
+def _refuse_hidden(text: str) -> None:
+    problem = hidden_character_problem(text)
+    if problem:
+        _fail("{problem}", problem=problem)  # as a value: braces in the text stay text
 
 
 def parse_bool(value: Any) -> bool:
@@ -65,7 +97,34 @@ def parse_url(value: Any) -> str:
     parts = urlsplit(text)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         _fail("'{value}' is geen webadres; een QR-link begint met https://", value=text)
+    _refuse_hidden(text)  # the address is also shown as text beside the QR code
     return text
+
+
+def web_origin(text: str) -> str | None:
+    """'https://Borden.example.nl:443' -> 'https://borden.example.nl': scheme, host and port, the default
+    port left out; None when it is no http(s) origin (a path, a query or a user name makes it none)."""
+    try:
+        parts = urlsplit(text.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
+            or parts.query or parts.fragment or parts.username is not None:
+        return None
+    scheme = parts.scheme.lower()
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname.lower()
+    default = 443 if scheme == "https" else 80
+    return f"{scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
+
+
+def parse_origin(value: Any) -> str:
+    text = _text(value)
+    origin = web_origin(text)
+    if origin is None:
+        _fail("'{value}' is geen herkomst; schrijf alleen schema, naam en eventueel poort, "
+              "zoals https://borden.example.nl of http://10.0.0.5:8080", value=text)
+    return origin
 
 
 _RESOLUTION_RE = re.compile(r"^(\d{3,5})\s*[x×]\s*(\d{3,5})$")
@@ -101,7 +160,15 @@ def _tz(info: ValidationInfo | None) -> str:
     return ((info.context or {}).get("timezone") if info else None) or DEFAULT_TZ
 
 
+# Moments far enough from the edges of Python's calendar (years 1-9999) that a day, a week or a
+# horizon can be added or taken away; a year beyond them is a typing mistake, or meant "for ever".
+MIN_YEAR, MAX_YEAR = 1900, 9000
+
+
 def _build_date(y: str, m: str, d: str, text: str) -> date:
+    if not MIN_YEAR <= int(y) <= MAX_YEAR:
+        _fail("het jaar {year} kan niet; kies een jaar van {low} tot en met {high} (laat een einddatum weg "
+              "als iets altijd blijft)", year=int(y), low=MIN_YEAR, high=MAX_YEAR)
     try:
         return date(int(y), int(m), int(d))
     except ValueError:
@@ -131,9 +198,36 @@ def parse_moment(value: Any, tz_name: str = DEFAULT_TZ, *, end_of_day: bool = Fa
         naive = datetime(day.year, day.month, day.day, int(h), int(mi), int(s or 0))
         if offset:
             iso = naive.isoformat() + ("+00:00" if offset == "Z" else offset[:3] + ":" + offset[-2:])
-            return datetime.fromisoformat(iso)
+            try:
+                return datetime.fromisoformat(iso)
+            except ValueError:
+                _fail("het tijdverschil in '{value}' kan niet; schrijf bijvoorbeeld +01:00", value=text)
         return naive.replace(tzinfo=tz)
     _fail("'{value}' is geen datum; schrijf jaar-maand-dag, bijvoorbeeld 2026-07-01 of 2026-07-01 09:00", value=text)
+
+
+def local_time_note(moment: datetime) -> str | None:
+    """What a clock time that does not exist, or exists twice, becomes (daylight saving); None if
+    it is an ordinary time. Python takes the first of two and moves a missing one forward."""
+    if not isinstance(moment.tzinfo, ZoneInfo):
+        return None  # written with an offset: exact
+    written = f"{moment:%Y-%m-%d %H:%M}"
+    real = datetime.fromtimestamp(moment.timestamp(), moment.tzinfo)
+    if real.replace(tzinfo=None) != moment.replace(tzinfo=None):
+        return f"{written} bestaat niet (zomertijd); het wordt {real:%H:%M}"
+    other = moment.replace(fold=1 - moment.fold)
+    if other.utcoffset() != moment.utcoffset():
+        later = max(moment.utcoffset(), other.utcoffset()) == moment.utcoffset()
+        second = f"{written}{_offset_text(min(moment.utcoffset(), other.utcoffset()))}"
+        return (f"{written} komt twee keer voor (de klok gaat terug); het wordt de "
+                f"{'eerste keer, in zomertijd' if later else 'tweede keer, in wintertijd'}. "
+                f"Bedoelt u de tweede keer, schrijf dan {second}")
+    return None
+
+
+def _offset_text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def parse_start(value: Any, info: ValidationInfo) -> datetime:
@@ -217,6 +311,8 @@ _STR_SCHEMA = {"type": "string"}
 Slug = Annotated[str, BeforeValidator(parse_slug), WithJsonSchema({"type": "string", "pattern": SLUG_RE.pattern})]
 Text = Annotated[str, BeforeValidator(parse_text), WithJsonSchema({"type": "string", "minLength": 1})]
 Url = Annotated[str, BeforeValidator(parse_url), WithJsonSchema({"type": "string", "pattern": "^[hH][tT][tT][pP][sS]?://"})]
+WebOrigin = Annotated[str, BeforeValidator(parse_origin), WithJsonSchema(
+    {"type": "string", "pattern": "^[hH][tT][tT][pP][sS]?://[^/]+/?$"})]
 Bool = Annotated[bool, BeforeValidator(parse_bool), WithJsonSchema(
     {"anyOf": [{"type": "boolean"}, {"enum": ["ja", "nee", "yes", "no", "aan", "uit", "on", "off"]}]})]
 _DATE_SCHEMA = {"type": "string", "pattern": r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?)?$",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from .errors import ContentError, Finding, has_errors
-from .fields import DEFAULT_TZ, parse_timezone
+from .fields import DEFAULT_TZ, local_time_note, parse_timezone
 from .folder import CONFIG_FILE
 from .model import Law, Playlist, Site, SiteConfig, Slide
 from .references import check_references
@@ -37,6 +40,7 @@ def load_site(root: Path) -> tuple[Site | None, list[Finding]]:
                     findings += problems
                     if obj is not None:
                         loaded[folder].append(obj)
+                        findings += clock_time_warnings(obj, doc, item_path)
                     else:
                         unreadable_ids.add(str(_value_at(doc, item_path + ("id",))))
     if config is None:
@@ -59,6 +63,13 @@ def load_site_or_raise(root: Path) -> tuple[Site, list[Finding]]:
     if site is None:
         raise ContentError(findings)
     return site, findings
+
+
+def load_config(root: Path) -> SiteConfig | None:
+    """narrowcast.yaml alone, validated (for settings a running server reads); None when it has errors."""
+    findings: list[Finding] = []
+    config = _load_config(root.resolve(), findings)
+    return None if has_errors(findings) else config
 
 
 def site_timezone(root: Path) -> str:
@@ -94,6 +105,20 @@ def _load_config(root: Path, findings: list[Finding]) -> SiteConfig | None:
     config, problems = validate(SiteConfig, doc, (), {"timezone": timezone})
     findings += problems
     return config
+
+
+def clock_time_warnings(value, doc: Document, path: tuple) -> list[Finding]:
+    """A warning at every moment written as a clock time that daylight saving skips or repeats,
+    saying what it becomes: the moment is taken, but perhaps not the one that was meant."""
+    if isinstance(value, BaseModel):
+        return [f for name in type(value).model_fields
+                for f in clock_time_warnings(getattr(value, name), doc, path + (name,))]
+    if isinstance(value, (list, tuple)):
+        return [f for i, item in enumerate(value) for f in clock_time_warnings(item, doc, path + (i,))]
+    if isinstance(value, dict):
+        return [f for key, item in value.items() for f in clock_time_warnings(item, doc, path + (key,))]
+    note = local_time_note(value) if isinstance(value, datetime) else None
+    return [doc.finding(path, note, severity="warning", code="clock-time")] if note else []
 
 
 _ID_LINE = re.compile(r"^\s*(?:-\s*)?id:\s*['\"]?([a-z0-9-]+)", re.M)

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
 from .errors import Finding
-from .fields import Bool, Days, End, Hours, Resolution, Slug, Start, Text, Timezone, Url
+from .fields import Bool, Days, End, Hours, Resolution, Slug, Start, Text, Timezone, Url, WebOrigin
 from .yamlsource import Document
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ku"}
@@ -195,6 +195,11 @@ class SiteConfig(_Content):
     alerts_webhook: Url | None = Field(None, description="webadres dat een bericht krijgt als een scherm uitvalt (standaard uit)")
     chromium: str | None = Field(None, description="pad naar Chromium of chromium-headless-shell om dia's mee te maken "
                                                    "(standaard: zelf zoeken; zie docs/content.md)")
+    screen_keys: Literal["required", "optional"] | None = Field(
+        None, description="required: elk scherm meldt zich met zijn eigen sleutel (standaard in nieuwe mappen); "
+                          "optional: alleen schermen met een sleutel hebben die nodig")
+    trusted_origins: list[WebOrigin] = Field(default_factory=list, description=(
+        "adressen van een proxy voor het dashboard, zoals https://borden.example.nl: acties vanaf daar worden aanvaard"))
     screens: list[Screen] = Field(min_length=1)
 
 

@@ -17,6 +17,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 from .browser import find_chromium, launch_args
@@ -26,13 +27,22 @@ from .folder import CONFIG_FILE, user_cache
 
 # Bump when the way slide data becomes HTML or HTML becomes pixels changes (Python code, not
 # templates: those are part of the theme's fingerprint): every PNG is made again.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 _BODY_RE = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+# What belongs to one slide outside its body: the root's language and direction, and the title.
+# Left out of the head a page keeps (slides of one theme still only swap their body) and set on the
+# page with the body, so the page is always exactly the slide's document.
+_PER_SLIDE_RE = re.compile(r"<html\b[^>]*>|<title>.*?</title>", re.S | re.I)
+_ROOT_RE = re.compile(r"<html\b[^>]*>", re.I)
+_ROOT_ATTRIBUTE_RE = re.compile(r"""\s(lang|dir)=["']?([^"'\s>]*)""", re.I)
+_TITLE_RE = re.compile(r"<title>(.*?)</title>", re.S | re.I)
 
 # Measured inside the page after each render: overflow and clipping, contrast, the smallest text.
 _MEASURE_JS = (Path(__file__).parent / "check" / "measure.js").read_text(encoding="utf-8")
 MEASURE_STAMP = RENDERER_VERSION + "-" + hashlib.sha256(_MEASURE_JS.encode()).hexdigest()[:12]
-_SWAP_AND_MEASURE_JS = ("async (body) => {\n  if (body !== null) document.body.innerHTML = body;\n"
+_SWAP_AND_MEASURE_JS = ("async ([body, root]) => {\n  if (body !== null) {\n    document.body.innerHTML = body;\n"
+                        "    document.documentElement.lang = root.lang; document.documentElement.dir = root.dir;\n"
+                        "    document.title = root.title;\n  }\n"
                         "  await document.fonts.ready;\n  return (" + _MEASURE_JS + "\n  )();\n}")
 
 
@@ -45,12 +55,19 @@ class SlideRender:
     min_font_px: float | None
 
 
-def split_document(html: str) -> tuple[str, str]:
-    """(everything up to the body's content, body inner HTML): pages keep the first, swap the second."""
+def split_document(html: str) -> tuple[str, str, dict]:
+    """(the head pages keep, body inner HTML, the slide's root attributes and title): pages keep the
+    first and swap the others."""
     match = _BODY_RE.search(html)
     if not match:
         raise NarrowcastError("een thema-sjabloon mist <body>…</body>")
-    return html[: match.start(1)], match.group(1)
+    head = html[: match.start(1)]
+    root = _ROOT_RE.search(head)
+    attributes = dict((k.lower(), v) for k, v in _ROOT_ATTRIBUTE_RE.findall(root.group())) if root else {}
+    title = _TITLE_RE.search(head)
+    per_slide = {"lang": attributes.get("lang", ""), "dir": attributes.get("dir", ""),
+                 "title": unescape(title.group(1)) if title else ""}
+    return _PER_SLIDE_RE.sub("", head), match.group(1), per_slide
 
 
 # --- the pool ------------------------------------------------------------------------------------
@@ -79,6 +96,9 @@ class Renderer:
             raise NarrowcastError(f"Chromium ({executable}) start niet: {str(exc).splitlines()[0]}") from None
         # One context for all pages: a context per page costs a renderer process (~180 MB RSS) each.
         self._context = await self._browser.new_context(viewport={"width": 1920, "height": 1080})
+        # No network: a slide is self-contained (data: URIs), so any request is a theme or template
+        # reaching out (a tracker, an internal address). Beside the slide's own policy, refuse them all.
+        await self._context.route("**/*", _refuse_request)
         self._idle_changed = asyncio.Condition()
         self._idle = list(await asyncio.gather(*(self._new_page() for _ in range(self.jobs))))
         return self
@@ -99,13 +119,13 @@ class Renderer:
         In the server, pages live between builds: one saved slide then goes to a page that only
         swaps its body (~70 ms) instead of loading the 330 kB document again (~170 ms).
         """
-        head, body = split_document(html)  # once per slide: the document is 330 kB
+        head, body, per_slide = split_document(html)  # once per slide: the document is 330 kB
         async with self._idle_changed:
             await self._idle_changed.wait_for(lambda: self._idle)
             page = next((p for p in self._idle if p.head == head and p.size == (width, height)), self._idle[0])
             self._idle.remove(page)
         try:
-            return await page.render(html, head, body, width, height)
+            return await page.render(html, head, body, per_slide, width, height)
         finally:
             async with self._idle_changed:
                 self._idle.append(page)
@@ -238,13 +258,17 @@ class _Page:
         self.head = head
         return True
 
-    async def render(self, html: str, head: str, body: str, width: int, height: int) -> SlideRender:
+    async def render(self, html: str, head: str, body: str, per_slide: dict, width: int, height: int) -> SlideRender:
         loaded = await self.load(html, head, width, height)
-        measured = await self.page.evaluate(_SWAP_AND_MEASURE_JS, None if loaded else body)
+        measured = await self.page.evaluate(_SWAP_AND_MEASURE_JS, [None if loaded else body, per_slide])
         shot = await self.cdp.send("Page.captureScreenshot", {
             "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": False,
             "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
         return SlideRender(base64.b64decode(shot["data"]), measured["problems"], measured["minFontPx"])
+
+
+async def _refuse_request(route) -> None:
+    await route.abort("blockedbyclient")
 
 
 def _tune_driver_environment() -> None:

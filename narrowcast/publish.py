@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .errors import NarrowcastError
+from .errors import NarrowcastError, os_problem
 
 LOG = "published.json"
 KEEP_BUILDS = 2  # the live build and the one before it, for readers still holding old paths
@@ -26,10 +27,19 @@ def builds_dir(target: Path) -> Path:
 
 def new_build_dir(target: Path, build_id: str) -> Path:
     folder = builds_dir(target) / build_id
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    try:
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+    except OSError as exc:
+        raise cannot_write(target, exc) from None
     return folder
+
+
+def cannot_write(target: Path, exc: OSError) -> NarrowcastError:
+    return NarrowcastError(f"de uitvoermap {target} kan niet geschreven worden: {os_problem(exc)} ({exc.filename}); "
+                           "er is niets gepubliceerd. Kies met --out een map waarin u mag schrijven, of vraag de "
+                           "beheerder om schrijfrechten")
 
 
 def live_dir(target: Path) -> Path | None:
@@ -46,9 +56,12 @@ def carry_media(target: Path, staging: Path, referenced: set[str], now: datetime
     Returns every media name the new build holds, for the publication log.
     """
     log = _read_log(target)
-    keep = {name for entry in log if datetime.fromisoformat(entry["time"]) >= now - horizon for name in entry["media"]}
-    keep -= referenced
     live = live_dir(target)
+    if log is None:  # a damaged log: keep every image of the live build, so no screen misses one
+        keep = {p.name for p in (live / "media").iterdir()} if live and (live / "media").is_dir() else set()
+    else:
+        keep = {name for entry in log if datetime.fromisoformat(entry["time"]) >= now - horizon for name in entry["media"]}
+    keep -= referenced
     for name in sorted(keep):
         source = live / "media" / name if live else None
         if source and source.is_file() and not (staging / "media" / name).exists():
@@ -82,16 +95,32 @@ def publish(staging: Path, target: Path, media: set[str], now: datetime, horizon
     _remove_old_builds(target, staging)
 
 
-def _read_log(target: Path) -> list[dict]:
+def _read_log(target: Path) -> list[dict] | None:
+    """The publications within the horizon: [] before the first one, None when the log is damaged."""
     path = builds_dir(target) / LOG
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        log = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return []
+    except (OSError, ValueError, RecursionError):  # RecursionError: [[[[… nested too deep for the json module
+        return None
+    return log if isinstance(log, list) and all(map(_log_entry_ok, log)) else None
+
+
+def _log_entry_ok(entry) -> bool:
+    """A log entry as _write_log makes it; media names are plain file names (never a path elsewhere)."""
+    if not (isinstance(entry, dict) and isinstance(entry.get("time"), str) and isinstance(entry.get("media"), list)):
+        return False
+    try:
+        moment = datetime.fromisoformat(entry["time"])
+    except ValueError:
+        return False
+    return moment.tzinfo is not None and all(isinstance(n, str) and n and "/" not in n and not n.startswith(".")
+                                             for n in entry["media"])
 
 
 def _write_log(target: Path, now: datetime, horizon: timedelta, media: set[str]) -> None:
-    log = [e for e in _read_log(target) if datetime.fromisoformat(e["time"]) >= now - horizon]
+    log = [e for e in _read_log(target) or [] if datetime.fromisoformat(e["time"]) >= now - horizon]
     log.append({"time": now.isoformat(), "media": sorted(media)})
     path = builds_dir(target) / LOG
     tmp = path.with_suffix(".tmp")
@@ -107,5 +136,19 @@ def _remove_old_builds(target: Path, current: Path) -> None:
 
 
 def check_target(target: Path, root: Path) -> None:
-    if target.resolve() == root.resolve():
+    """Refuse, before anything is rendered, a target that can never be published to."""
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError):  # a symlink that points at itself, in the end
+        raise NarrowcastError(f"de uitvoermap {target} is een snelkoppeling (symlink) die naar zichzelf verwijst; "
+                              "er is niets gepubliceerd. Verwijder de snelkoppeling") from None
+    if resolved == root.resolve():
         raise NarrowcastError("de uitvoermap mag niet de inhoudsmap zelf zijn")
+    if target.exists() and not target.is_dir():
+        raise NarrowcastError(f"de uitvoermap {target} is een bestand, geen map; er is niets gepubliceerd. "
+                              "Hernoem of verwijder het bestand, of kies met --out een andere map")
+    try:  # the one honest test of writing: write (also as root, where permission bits are no test)
+        builds_dir(target).mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(prefix=".probe-", dir=builds_dir(target)))
+    except OSError as exc:
+        raise cannot_write(target, exc) from None

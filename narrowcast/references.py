@@ -9,7 +9,7 @@ from pathlib import Path
 from . import icons
 from .errors import Finding
 from .model import Law, Playlist, SiteConfig, Slide
-from .themes import available_themes
+from .themes import available_themes, theme_findings
 from .validate import suggest
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg"}
@@ -44,6 +44,9 @@ def check_references(root: Path, config: SiteConfig, slides: list[Slide], playli
             findings.append(_unknown(screen, "theme", screen.theme, themes, "thema"))
     if config.theme not in themes:
         findings.append(_unknown(config, "theme", config.theme, themes, "thema"))
+    used = {config.theme} | {screen.theme for screen in config.screens if screen.theme}
+    # Shared parents are checked once per theme that uses them: report each place once.
+    findings += dict.fromkeys(f for name in sorted(used & set(themes)) for f in theme_findings(root, name))
 
     for playlist in playlists:
         if playlist.fallback and playlist.fallback not in slide_ids:
@@ -135,19 +138,35 @@ def _image(root: Path, slide: Slide) -> list[Finding]:
         return [_at(slide, "image", f"'{raw}' is een pad buiten de inhoudsmap; zet de afbeelding in de map images/ "
                                     "en schrijf bijvoorbeeld images/foto.png", "image-outside")]
     target = root / raw
-    try:
+    try:  # a NUL in the name is a ValueError, a name too long an OSError
         resolved = target.resolve(strict=False)
-    except (OSError, RuntimeError):
+        is_file = resolved.is_file()
+    except (OSError, RuntimeError, ValueError):
         return [_at(slide, "image", f"afbeelding '{raw}' kan niet gelezen worden", "image-missing")]
     if not resolved.is_relative_to(root):
         how = "via een snelkoppeling (symlink) " if ".." not in Path(raw).parts else ""
         return [_at(slide, "image", f"'{raw}' wijst {how}naar een plek buiten de inhoudsmap; zet de afbeelding "
                                     "in de map images/", "image-outside")]
-    if not resolved.is_file():
+    if not is_file:
         return [_at(slide, "image", f"afbeelding '{raw}' bestaat niet; kijk de naam en de map na", "image-missing")]
     if resolved.suffix.lower() not in IMAGE_SUFFIXES:
         return [_at(slide, "image", f"'{raw}' is geen afbeelding; gebruik png, jpg, webp of svg", "image-type")]
+    if resolved.suffix.lower() != ".svg" and not _decodes(resolved):
+        return [_at(slide, "image", f"'{raw}' is geen leesbare afbeelding (beschadigd of half opgeslagen); "
+                                    "sla hem opnieuw op als png of jpg", "image-broken")]
     return []
+
+
+def _decodes(path: Path) -> bool:
+    """Whether a picture decodes completely: a broken one shows as a torn icon on every screen."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as picture:
+            picture.load()
+        return True
+    except Exception:  # noqa: BLE001 - a decoder can fail in many ways; each means: not usable
+        return False
 
 
 def _law_checks(law: Law, slide_ids: set[str]) -> list[Finding]:

@@ -11,9 +11,11 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import jinja2
 from markupsafe import Markup
 
 from . import icons
+from .errors import ContentError, NarrowcastError
 from .hyphenation import hyphenator
 from .model import Screen, Site, text_direction
 from .pool import RENDERER_VERSION
@@ -21,6 +23,11 @@ from .schedule import Entry
 from .themes import Theme, markup
 
 _FONTS_HERE = "/*narrowcast:fonts*/"
+# What a slide document may load: its inline styles, and fonts and images embedded as data: URIs.
+# No script and no address, wherever the HTML is opened (a static host gets it from the document;
+# `serve` also sends it as a header): a value that slipped past the checks still runs nothing.
+SLIDE_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'"
+_HEAD_RE = re.compile(r"<head\b[^>]*>", re.I)
 # --- HTML ----------------------------------------------------------------------------------------
 
 def slide_context(site: Site, entry: Entry, screen: Screen | None) -> dict:
@@ -41,7 +48,7 @@ def slide_context(site: Site, entry: Entry, screen: Screen | None) -> dict:
         "countdown": entry.countdown,
         "qr": markup(_qr_svg(slide.qr)) if slide.qr else None,
         "qr_label": _short_url(slide.qr) if slide.qr else None,
-        "image": _data_uri(Path(site.root) / slide.image) if slide.image else None,
+        "image": _image_data(site, slide) if slide.image else None,
         "image_alt": (tr.image_alt if tr and tr.image_alt else slide.image_alt),
         "footer": site.config.site,
     }
@@ -82,10 +89,35 @@ def _screen_view(screen: Screen | None) -> dict:
 def render_html(theme: Theme, context: dict) -> str:
     """The complete, self-contained HTML document of one slide."""
     scripts = {"latin"} | ({"arabic"} if context["slide"]["dir"] == "rtl" else set())
-    template = theme.environment.get_template(f"layouts/{context['slide']['layout']}.html")
-    # The embedded fonts go in last: through Jinja's Markup joins, their 180 kB were copied many times.
-    html = template.render(**context, font_css=Markup(_FONTS_HERE), theme_css=Markup(theme.css))
-    return html.replace(_FONTS_HERE, theme.font_css(scripts))
+    name = f"layouts/{context['slide']['layout']}.html"
+    try:
+        template = theme.environment.get_template(name)
+        # The embedded fonts go in last: through Jinja's Markup joins, their 180 kB were copied many times.
+        html = template.render(**context, font_css=Markup(_FONTS_HERE), theme_css=Markup(theme.css))
+    except Exception as exc:  # a template of the theme or the content folder: name it and its line
+        raise NarrowcastError(f"de template {_template_place(exc, name)} geeft een fout bij dia "
+                              f"'{context['slide'].get('id', '?')}': {type(exc).__name__}: {exc}; herstel de "
+                              "template, of haal hem weg (dan geldt die van het thema)") from None
+    return _with_policy(html).replace(_FONTS_HERE, theme.font_css(scripts))
+
+
+def _template_place(exc: Exception, name: str) -> str:
+    """file:line of the template line that failed (Jinja puts template lines into the traceback)."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".jinja"))]
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno}"
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else name
+
+
+def _with_policy(html: str) -> str:
+    """The policy as the head's first element: added here, so a theme's own base.html cannot leave it out."""
+    head = _HEAD_RE.search(html)
+    if head is None:
+        raise NarrowcastError("een thema-sjabloon mist <head>")
+    policy = f'\n<meta http-equiv="Content-Security-Policy" content="{SLIDE_CSP}">'
+    return html[: head.end()] + policy + html[head.end():]
 
 
 def content_key(theme: Theme, context: dict, width: int, height: int) -> str:
@@ -122,6 +154,16 @@ def _short_url(url: str) -> str:
     parts = urlsplit(url)
     host = parts.netloc.removeprefix("www.")
     return (host + parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")) or url
+
+
+def _image_data(site: Site, slide) -> str:
+    """The slide's picture as a data: URI; one removed or unreadable since the check is a finding."""
+    try:
+        return _data_uri(Path(site.root) / slide.image)
+    except OSError:
+        finding = slide.origin.finding(("image",), f"afbeelding '{slide.image}' is weg of onleesbaar sinds de controle; "
+                                                   "zet hem terug of haal het veld weg, en bouw opnieuw", code="image-missing")
+        raise ContentError([finding]) from None
 
 
 def _data_uri(path: Path) -> str:

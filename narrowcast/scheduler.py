@@ -42,18 +42,37 @@ class ContentScheduler:
             self.scheduler.shutdown(wait=False)
 
     def refresh(self) -> None:
-        """Replace every job with the ones the content and the clock call for now."""
+        """Replace every job with the ones the content and the clock call for now.
+
+        Never raises (it runs after every build): content that cannot be planned now still gets
+        the rebuild at the next midnight, and the build that follows says what is wrong.
+        """
         self.scheduler.remove_all_jobs()
         now = self.server.clock()
-        for moment, reason in planned_moments(self.server.root, now):
+        for moment, reason in self._moments(now):
             self.scheduler.add_job(self.server.rebuild, DateTrigger(run_date=self._wall(moment, now)),
                                    args=[reason], id=f"{reason}@{moment.isoformat()}", replace_existing=True)
+
+    def _moments(self, now: datetime) -> list[tuple[datetime, str]]:
+        try:
+            return planned_moments(self.server.root, now)
+        except Exception:  # noqa: BLE001 - any failure: keep the day's rhythm, and say so
+            log.exception("de momenten om te herbouwen konden niet bepaald worden; alleen middernacht staat gepland")
+        try:
+            return [(next_midnight(now, ZoneInfo("Europe/Amsterdam")), "nieuwe dag")]
+        except OverflowError:  # a clock at the end of time (serve --at 9999-12-31) has no next day
+            return []
 
     def _wall(self, moment: datetime, now: datetime) -> datetime:
         return datetime.now(timezone.utc) + (moment - now)
 
     def jobs(self) -> list[tuple[str, datetime]]:
         return [(job.args[0], job.next_run_time) for job in self.scheduler.get_jobs()]
+
+
+def next_midnight(now: datetime, tz: ZoneInfo) -> datetime:
+    """Just after the next local midnight: a new day's manifests."""
+    return datetime.combine(now.astimezone(tz).date() + timedelta(days=1), time(0, 0, 5), tzinfo=tz)
 
 
 def planned_moments(root, now: datetime) -> list[tuple[datetime, str]]:
@@ -63,9 +82,7 @@ def planned_moments(root, now: datetime) -> list[tuple[datetime, str]]:
 
     site, _ = load_site(root)
     tz = ZoneInfo(site.config.timezone) if site else ZoneInfo("Europe/Amsterdam")
-    local = now.astimezone(tz)
-    midnight = datetime.combine(local.date() + timedelta(days=1), time(0, 0, 5), tzinfo=tz)
-    moments = [(midnight, "nieuwe dag")]
+    moments = [(next_midnight(now, tz), "nieuwe dag")]
     if site:
         for law in site.laws.values():
             for moment, what in ((law.announce_from, "aankondiging"), (law.effective, "ingang"),

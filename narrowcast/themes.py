@@ -2,24 +2,26 @@
 
 Lookup order for templates: the content folder's `templates/` override, the theme, its parents
 (`extends:`), and last the built-in `default` theme. Settings merge in the opposite direction: the
-parent's values first, the child's on top.
+parent's values first, the child's on top. Every value is checked (narrowcast.themecheck) before
+it can become CSS: a theme with errors is refused with findings at its file:line.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import jinja2
-import yaml
 from markupsafe import Markup
 
-from .errors import NarrowcastError
-from .yamlsource import load_plain
+from .cssvalues import GENERIC_FAMILIES
+from .errors import ContentError, Finding, has_errors
+from .folder import CONFIG_FILE
+from .themecheck import FONT_FORMATS, apply_tokens, settings_findings, sheet_findings, template_findings
+from .yamlsource import Document, read_documents
 
 BUILTIN_THEMES = Path(__file__).parent / "themes"
 BASE_THEME = "default"
@@ -87,7 +89,7 @@ class Theme:
             if face.get("script", "latin") not in scripts:
                 continue
             data = base64.b64encode(path.read_bytes()).decode("ascii")
-            fmt = {"woff2": "woff2", "woff": "woff", "ttf": "truetype", "otf": "opentype"}[path.suffix.lstrip(".").lower()]
+            fmt = FONT_FORMATS[path.suffix.lstrip(".").lower()]
             rules.append(f"@font-face {{ font-family: \"{face['family']}\"; font-weight: {face.get('weight', 400)}; "
                          f"font-style: {face.get('style', 'normal')}; font-display: block; "
                          f"src: url(data:font/{fmt};base64,{data}) format(\"{fmt}\"); }}")
@@ -105,78 +107,92 @@ class Theme:
 
 
 def load_theme(root: Path, name: str) -> Theme:
-    """The theme called name, as seen from the content folder root."""
+    """The theme called name, as seen from the content folder root; refused when it has errors.
+
+    Only checked values reach the CSS: whoever loads a theme gets one, not only `check`.
+    """
+    theme, findings = _resolve(Path(root), name)
+    if theme is None:
+        raise ContentError(findings)
+    return theme
+
+
+def theme_findings(root: Path, name: str) -> list[Finding]:
+    """Every problem in the theme and its parents, each at its file:line."""
+    return _resolve(Path(root), name)[1]
+
+
+def _resolve(root: Path, name: str) -> tuple[Theme | None, list[Finding]]:
+    """The theme along its `extends` chain and the findings of every folder in it."""
     themes = available_themes(root)
-    folders, settings_chain, seen = [], [], set()
+    chain: list[tuple[Path, dict]] = []
+    findings: list[Finding] = []
     current: str | None = name
+    named_by: Document | None = None  # the theme.yaml whose `extends` names current
     while current:
-        if current in seen:
-            raise NarrowcastError(f"thema '{current}' verwijst via extends naar zichzelf")
-        if current not in themes:
-            raise NarrowcastError(f"thema '{current}' bestaat niet; kies uit: {', '.join(sorted(themes))}")
-        seen.add(current)
+        if current in (t.name for t, _ in chain) or current not in themes:
+            findings.append(_bad_theme(current, themes, named_by, looped=current in themes))
+            break
         folder = themes[current]
-        settings = _read_settings(folder)
-        folders.append(folder)
-        settings_chain.append((folder, settings))
+        doc, settings = _read_settings(root, folder, findings)
+        if doc is None:
+            break
+        chain.append((folder, settings))
+        shown = _shown(root, folder)
+        if (folder / "theme.css").is_file():
+            findings += sheet_findings(folder / "theme.css", f"{shown}/theme.css")
+        if (folder / "templates").is_dir():
+            findings += template_findings(folder / "templates", f"{shown}/templates")
         parent = settings.get("extends")
         if parent is None and folder.parent != BUILTIN_THEMES:
             parent = BASE_THEME  # every content theme rests on the built-in one, for its templates
-        current = parent
+        current, named_by = parent, doc
+    override = root / "templates"
+    if override.is_dir():
+        findings += template_findings(override, "templates")
+    if has_errors(findings):
+        return None, findings
     merged: dict = {}
     faces: list[tuple[dict, Path]] = []
-    for folder, settings in reversed(settings_chain):
+    for folder, settings in reversed(chain):
         merged = _merge(merged, settings)
         for face in (settings.get("fonts") or {}).get("faces") or []:
             faces.append((face, folder / face["file"]))
-    override = Path(root) / "templates"
-    return Theme(name, folders, merged, override if override.is_dir() else None, faces)
+    return Theme(name, [folder for folder, _ in chain], merged, override if override.is_dir() else None, faces), findings
 
 
-def _read_settings(folder: Path) -> dict:
-    try:
-        settings = load_plain((folder / "theme.yaml").read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise NarrowcastError(f"{folder / 'theme.yaml'}: de YAML-opmaak klopt niet: {exc}") from None
-    tokens = settings.get("tokens")
-    if tokens:
-        settings = _merge(settings, apply_tokens(folder, tokens))
-    return settings
+def _bad_theme(name: str, themes: dict, named_by: Document | None, looped: bool) -> Finding:
+    message = (f"thema '{name}' verwijst via extends naar zichzelf" if looped
+               else f"thema '{name}' bestaat niet; kies uit: {', '.join(sorted(themes))}")
+    if named_by is None:
+        return Finding(CONFIG_FILE, 0, 0, "theme", message, code="unknown-theme")
+    return named_by.finding(("extends",), message, code="unknown-theme")
 
 
-def apply_tokens(folder: Path, tokens: dict) -> dict:
-    """Theme settings taken from NL Design System design tokens (a Style Dictionary JSON file).
+def _read_settings(root: Path, folder: Path, findings: list[Finding]) -> tuple[Document | None, dict]:
+    """theme.yaml with its positions, checked, with its design tokens applied; (None, {}) if unusable."""
+    documents, problems = read_documents(folder / "theme.yaml", root)
+    findings += problems
+    if problems and not documents:
+        return None, {}
+    doc = documents[0] if documents else Document(_shown(root, folder / "theme.yaml"), {})
+    if doc.data is None:
+        doc.data = {}
+    if not isinstance(doc.data, dict):
+        findings.append(doc.finding((), "hier horen velden (naam: waarde), zoals colors: en fonts:", code="dict-type"))
+        return None, {}
+    findings += settings_findings(doc, folder)
+    settings = doc.data
+    if settings.get("tokens"):
+        from_tokens, problems = apply_tokens(folder, doc, _shown(root, folder))
+        findings += problems
+        settings = _merge(settings, from_tokens)
+    return doc, settings
 
-    `tokens: {file: tokens.json, map: {colors.text: utrecht.document.color, ...}}`: each setting
-    on the left takes the token value named on the right; `{a.b.c}` references are followed.
-    """
-    path = folder / tokens["file"]
-    try:
-        tree = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise NarrowcastError(f"design tokens {path} kunnen niet gelezen worden: {exc}") from None
-    result: dict = {}
-    for setting, token in (tokens.get("map") or {}).items():
-        value = _token_value(tree, token, path)
-        group, _, key = setting.partition(".")
-        if group == "fonts":
-            value = [part.strip().strip("'\"") for part in str(value).split(",")]
-        result.setdefault(group, {})[key] = value
-    return result
 
-
-def _token_value(tree: dict, name: str, path: Path, depth: int = 0):
-    node = tree
-    for part in name.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise NarrowcastError(f"design token '{name}' staat niet in {path}")
-        node = node[part]
-    value = node.get("$value", node.get("value")) if isinstance(node, dict) else node
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and depth < 10:
-        return _token_value(tree, value[1:-1], path, depth + 1)
-    if value is None:
-        raise NarrowcastError(f"design token '{name}' in {path} heeft geen waarde")
-    return value
+def _shown(root: Path, path: Path) -> str:
+    """A theme's path as users see it: relative to the content folder (built-in themes: in full)."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def _merge(base: dict, top: dict) -> dict:
@@ -190,10 +206,10 @@ def _merge(base: dict, top: dict) -> dict:
 
 
 def _font_list(families) -> str:
+    """Checked names (themecheck), so quoting cannot be escaped; generic families stay unquoted."""
     if isinstance(families, str):
         families = [families]
-    generic = {"serif", "sans-serif", "monospace", "system-ui"}
-    return ", ".join(f if f in generic else f'"{f}"' for f in families)
+    return ", ".join(f if f in GENERIC_FAMILIES else f'"{f}"' for f in families)
 
 
 def markup(svg: str | None) -> Markup | None:

@@ -10,8 +10,9 @@ from .build import build, load_and_check
 from .check import check_text, check_tone
 from .check.content import rules_from
 from .errors import ContentError, Finding, NarrowcastError, has_errors
+from .fields import hidden_character_problem
 from .icons import resolve
-from .state import Notice, active_notices, end_notice, load_notices, record_forced, save_notices
+from .state import Notice, active_notices, add_notice, end_notice, record_forced, remove_notice
 
 MAX_TEXT = 140
 
@@ -19,12 +20,11 @@ MAX_TEXT = 140
 def publish_notice(root: Path, text: str, now: datetime, until: datetime | None = None,
                    screens: list[str] | None = None, icon: str = "informatie", force: str | None = None) -> Notice:
     """Save a notice and publish a build that shows it; nothing is kept when the build fails."""
-    before = load_notices(root)
     notice = create_notice(root, text, now, until, screens, icon, force)
     try:
         build(root, now, force=force)
-    except Exception:
-        save_notices(root, before)  # not published: not kept either
+    except BaseException:
+        remove_notice(root, notice.id)  # not published: not kept either
         raise
     return notice
 
@@ -36,6 +36,8 @@ def create_notice(root: Path, text: str, now: datetime, until: datetime | None =
     text = " ".join(text.split())
     if not text or len(text) > MAX_TEXT:
         raise NarrowcastError(f"de tekst van een melding heeft 1 tot {MAX_TEXT} tekens; nu {len(text)}")
+    if hidden := hidden_character_problem(text):
+        raise NarrowcastError(f"melding: {hidden}")
     problems = notice_findings(site, text)
     if has_errors(problems):
         if not force:
@@ -51,11 +53,8 @@ def create_notice(root: Path, text: str, now: datetime, until: datetime | None =
         until = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), time(0), tzinfo=tz)
     if until <= now:
         raise NarrowcastError(f"--until ({until:%Y-%m-%d %H:%M}) ligt niet in de toekomst")
-    notices = load_notices(root)
-    notice = Notice(id=_new_id(now.astimezone(tz), {n.id for n in notices}), text=text, start=now, until=until,
-                    screens=tuple(screens or ()), icon=icon)
-    save_notices(root, notices + [notice])
-    return notice
+    return add_notice(root, lambda saved: Notice(id=_new_id(now.astimezone(tz), {n.id for n in saved}), text=text,
+                                                 start=now, until=until, screens=tuple(screens or ()), icon=icon))
 
 
 def notice_findings(site, text: str) -> list[Finding]:

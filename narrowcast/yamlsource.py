@@ -66,7 +66,17 @@ def field_name(path: Path_) -> str:
 
 
 class _Budget(Exception):
-    pass
+    """The document is dropped with one finding: at `node` and `path`, or at its start."""
+
+    def __init__(self, message: str, code: str, node=None, path: Path_ = ()):
+        super().__init__(message)
+        self.code, self.node, self.path = code, node, path
+
+
+_TOO_MANY = "te veel waarden (meer dan 20.000; misschien door YAML-aliassen die elkaar herhalen); schrijf de waarden gewoon uit"
+_TOO_DEEP = (f"te diep genest: meer dan {MAX_DEPTH} lagen in elkaar (haakjes [ ] of {{ }}, inspringen of een alias); "
+             "schrijf de waarde eenvoudiger")
+_TOO_DEEP_TAG = "tag:narrowcast,2026:too-deep"  # a collection the pure-Python composer did not descend into
 
 
 def read_documents(path: Path, root: Path) -> tuple[list[Document], list[Finding]]:
@@ -86,6 +96,11 @@ def read_documents(path: Path, root: Path) -> tuple[list[Document], list[Finding
         nodes = _compose(text)
     except yaml.MarkedYAMLError as exc:
         return [], [_syntax_finding(rel, exc, text)]
+    except yaml.reader.ReaderError as exc:  # a control character such as NUL: the reader has no mark, only a position
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        return [], [Finding(rel, line, column, "", f"er staat een teken in dat niet in een tekstbestand hoort "
+                                                   f"(#x{exc.character:04X}); haal het weg", code="yaml-syntax")]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks nearly everything
         return [], [Finding(rel, 1, 1, "", f"YAML kan niet gelezen worden: {exc}", code="yaml")]
     documents, findings = [], []
@@ -97,10 +112,19 @@ def read_documents(path: Path, root: Path) -> tuple[list[Document], list[Finding
         try:
             doc.data = _convert(node, (), doc, findings, [0], 0)
         except _Budget as exc:
-            findings.append(Finding(rel, node.start_mark.line + 1, node.start_mark.column + 1, "", str(exc), code="alias-bomb"))
+            at = (exc.node or node).start_mark
+            findings.append(Finding(rel, at.line + 1, at.column + 1, _outer_field(exc.path), str(exc), code=exc.code))
             continue
         documents.append(doc)
     return documents, findings
+
+
+def _outer_field(path: Path_) -> str:
+    """The field a person wrote, not forty list levels below it: ('text', 0, 0, …) -> 'text'."""
+    head = list(path[:3])
+    while head and isinstance(head[-1], int):
+        head.pop()
+    return field_name(tuple(head))
 
 
 def _compose(text: str) -> list:
@@ -111,7 +135,35 @@ def _compose(text: str) -> list:
             return list(yaml.compose_all(text, Loader=_FAST_LOADER))
         except yaml.YAMLError:
             pass
-    return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    return list(yaml.compose_all(text, Loader=_DepthLimitedLoader))
+
+
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """The pure-Python loader, not descending below MAX_DEPTH: its composer recurses once per level and
+    would hit Python's recursion limit at a few hundred (libyaml composes in C and refuses 1,000).
+    A collection that deep becomes a placeholder node, which `_convert` reports at its position."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        if self._depth > MAX_DEPTH and self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            return self._skip_collection()
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def _skip_collection(self):
+        node, level = None, 0
+        while True:
+            event = self.get_event()
+            node = node or yaml.SequenceNode(_TOO_DEEP_TAG, [], event.start_mark, event.end_mark)
+            if isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)) and event.anchor:
+                self.anchors[event.anchor] = node  # an alias to anything in here is too deep as well
+            level += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
+            if level == 0:
+                return node
 
 
 _FAST_LOADER = getattr(yaml, "CSafeLoader", None)
@@ -120,13 +172,15 @@ _FAST_LOADER = getattr(yaml, "CSafeLoader", None)
 def load_plain(text: str) -> Any:
     """Plain data from a settings file without positions (word lists, icon words, theme.yaml): safe
     loading, with libyaml when PyYAML has it."""
-    return yaml.load(text, Loader=_FAST_LOADER or yaml.SafeLoader)
+    return yaml.load(text, Loader=_FAST_LOADER or _DepthLimitedLoader)  # too deep: a YAMLError, not a RecursionError
 
 
 def _convert(node, path, doc: Document, findings: list[Finding], count: list[int], depth: int) -> Any:
     count[0] += 1
-    if count[0] > MAX_NODES or depth > MAX_DEPTH:
-        raise _Budget("te veel waarden of te diep genest (misschien een lus van YAML-aliassen); schrijf de waarden gewoon uit")
+    if count[0] > MAX_NODES:
+        raise _Budget(_TOO_MANY, "alias-bomb")
+    if depth > MAX_DEPTH or node.tag == _TOO_DEEP_TAG:
+        raise _Budget(_TOO_DEEP, "too-deep", node, path)
     line, column = node.start_mark.line + 1, node.start_mark.column + 1
     doc.marks[path] = (line, column)
     if node.tag not in _SAFE_TAGS:

@@ -67,6 +67,15 @@ def example(tmp_path: Path) -> Path:
     return copy_example(tmp_path / "voorbeeld")
 
 
+def run_in_own_loop(coroutine):
+    """asyncio.run in a thread of its own: the session's sync Playwright keeps a loop running in this one."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 INSECURE_HOST = "screen.test"  # mapped to 127.0.0.1: an origin the browser does not treat as secure
 
 

@@ -17,6 +17,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import httpx
+import psutil
+
 from .conftest import write_files
 
 SERVER_AT = "2026-11-23 10:00"  # Europe/Amsterdam: the server's clock starts at 09:00:00Z
@@ -166,6 +169,54 @@ class NarrowcastServer(Process):
                 return manifest
             time.sleep(0.2)
         raise AssertionError(f"no new version of {screen} within {timeout} s\n{self.output()}")
+
+
+# --- watching a server from outside -------------------------------------------------------------
+
+def descendants(pid: int) -> list[psutil.Process]:
+    return psutil.Process(pid).children(recursive=True)
+
+
+def alive(processes: list[psutil.Process]) -> list[psutil.Process]:
+    left = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                left.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return left
+
+
+def wait_gone(processes: list[psutil.Process], timeout: float = 30) -> list[str]:
+    """What is still running of `processes` after waiting up to `timeout` s (generous: Chromium closes slowly)."""
+    deadline = time.monotonic() + timeout
+    while alive(processes) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return [f"{p.pid} {' '.join(p.cmdline()[:3])}" for p in alive(processes)]
+
+
+def server_health(base: str) -> dict:
+    return httpx.get(base + "/healthz", timeout=5).json()
+
+
+def wait_health(base: str, condition, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    health = server_health(base)
+    while not condition(health) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        health = server_health(base)
+    return health
+
+
+def wait_title(server: NarrowcastServer, screen: str, title: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        manifest = server.manifest(screen)
+        if any(item["title"] == title for item in manifest["items"]):
+            return manifest
+        time.sleep(0.2)
+    raise AssertionError(f"'{title}' was never published on {screen}\n{server.output()}")
 
 
 NGINX = "/usr/sbin/nginx"

@@ -107,6 +107,22 @@ def test_text_is_in_the_html(built):
 
 
 @browser
+def test_a_slide_opened_on_its_own_says_its_language_direction_and_title(built):
+    """A screen reader or a browser opening output/media/<hash>.html learns the slide's language,
+    its direction and its title from the document itself."""
+    root, report = built
+    manifest = _manifests(root / "output")["werkplein-hal"]
+    expected = {"huisbezoek-toestemming": ('lang="nl" dir="ltr"', "Wij vragen altijd toestemming"),
+                "huisbezoek-toestemming.ar": ('lang="ar" dir="rtl"', "نطلب إذنكم دائمًا"),
+                "huisbezoek-toestemming.en": ('lang="en" dir="ltr"', "We always ask permission")}
+    for item_id, (attributes, title) in expected.items():
+        item = next(i for i in manifest["items"] if i["id"] == item_id)
+        html = (root / "output/screens/werkplein-hal" / item["html"]).read_text(encoding="utf-8")
+        assert f"<html {attributes}>" in html, (item_id, html[:200])
+        assert f"<title>{title}</title>" in html, (item_id, html.split("<style>")[0])
+
+
+@browser
 def test_no_rendered_slide_overflows_or_is_clipped(built):
     _, report = built
     measured = [job for job in report.renders.values() if job.result is not None]
@@ -369,3 +385,36 @@ def test_a_kept_browser_has_the_document_loaded_before_the_first_saved_slide(min
     finally:
         for kept in list(pool_module.RenderPool._shared.values()):
             kept.close()
+
+
+@browser
+def test_a_page_that_swaps_in_the_next_slide_takes_its_language_direction_and_title(monkeypatch):
+    """Pages keep the theme's head and swap only the body; a slide in another language (or with
+    another title) still gets its own root attributes and title, as if its document were loaded."""
+    import narrowcast.pool as pool_module
+
+    def document(lang: str, direction: str, title: str, text: str) -> str:
+        return (f'<!DOCTYPE html><html lang="{lang}" dir="{direction}"><head><title>{title}</title>'
+                f'<style>body {{ margin: 0 }}</style></head><body><div id="slide"><p>{text}</p></div></body></html>')
+
+    async def render_both(renderer):
+        await renderer.render(document("nl", "ltr", "Welkom", "Hallo"), 320, 200)
+        await renderer.render(document("ar", "rtl", "مرحبا &amp; أهلا", "مرحبا"), 320, 200)
+        return await renderer._idle[0].page.evaluate(
+            "[document.documentElement.lang, document.documentElement.dir, document.title, document.body.innerText]")
+
+    loads: list[bool] = []
+    real_load = pool_module._Page.load
+
+    async def load(self, *args):
+        loads.append(await real_load(self, *args))
+        return loads[-1]
+
+    monkeypatch.setattr(pool_module._Page, "load", load)
+    pool = pool_module.RenderPool(jobs=1)
+    try:
+        state = pool.run(render_both)
+    finally:
+        pool.close()
+    assert loads == [True, False], "the second slide only swapped its body"
+    assert state == ["ar", "rtl", "مرحبا & أهلا", "مرحبا"]

@@ -182,3 +182,129 @@ def test_a_killed_build_leaves_only_whole_entries(tmp_path: Path):
         assert record.with_suffix(".png").is_file() and record.with_suffix(".html").is_file()
     report = build(root, NOW)
     assert report.cached >= len(records) and report.rendered + report.cached == 40
+
+
+# --- a damaged cache is never published ------------------------------------------------------------------
+
+def _png(width: int = 8, height: int = 4) -> bytes:
+    import io
+
+    from PIL import Image
+
+    data = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(data, "PNG")
+    return data.getvalue()
+
+
+def test_an_entry_whose_files_were_damaged_is_a_miss(tmp_path: Path):
+    cache = RenderCache(tmp_path / CACHE_DIR)
+    for damage in ("truncated", "altered", "grown", "html truncated"):
+        key = damage.replace(" ", "-")
+        cache.put(key, _png(), "<html><body>hallo</body></html>", {"stamp": "s1", "measured": {}})
+        assert cache.get(key, "s1") is not None
+        path = cache.path(key, ".html" if damage.startswith("html") else ".png")
+        data = path.read_bytes()
+        if damage == "altered":  # same size, one byte different
+            path.write_bytes(data[:20] + bytes([data[20] ^ 0xFF]) + data[21:])
+        elif damage == "grown":
+            path.write_bytes(data + b"\0")
+        else:
+            os.truncate(path, len(data) // 2)
+        assert cache.get(key, "s1") is None, damage
+
+
+def test_a_record_of_the_wrong_shape_is_a_miss_never_an_exception(tmp_path: Path):
+    cache = RenderCache(tmp_path / CACHE_DIR)
+    cache.put("k", _png(), "<html></html>", {"stamp": "s1", "measured": {}})
+    whole = json.loads(cache.path("k", ".json").read_text(encoding="utf-8"))
+    shapes = ["[]", "null", "42", '"tekst"', "{", "\xff\xfe", '{"stamp": "s1"}', '{"stamp": "s1", "files": 3}',
+              json.dumps({**whole, "files": {"png": "x", "html": None}}),
+              json.dumps({**whole, "files": {"png": {"size": "groot", "sha256": 1}, "html": {}}}),
+              json.dumps({**whole, "files": [1, 2]})]
+    for shape in shapes:
+        cache.path("k", ".json").write_bytes(shape.encode("utf-8", "surrogateescape") if shape != "\xff\xfe"
+                                             else b"\xff\xfe")
+        assert cache.get("k", "s1") is None, shape
+    cache.path("k", ".json").write_text(json.dumps(whole), encoding="utf-8")
+    assert cache.get("k", "s1") is not None, "the whole record still works"
+
+
+def test_png_problem_tells_a_whole_png_from_a_damaged_one():
+    from narrowcast.cache import png_problem
+
+    good = _png(8, 4)
+    assert png_problem(good, 8, 4) is None
+    assert png_problem(good, 1920, 1080), "the wrong size"
+    assert png_problem(good[: len(good) // 2], 8, 4), "truncated"
+    assert png_problem(good[:-12], 8, 4), "no end"
+    assert png_problem(good + b"rommel", 8, 4), "something after the end"
+    assert png_problem(b"", 8, 4) and png_problem(b"GIF89a" + good[6:], 8, 4)
+    crc_broken = bytearray(good)
+    crc_broken[40] ^= 0xFF  # inside the image data: its checksum no longer matches
+    assert png_problem(bytes(crc_broken), 8, 4)
+
+
+def _published_png(out: Path) -> Path:
+    manifest = json.loads((out / "screens/hal/manifest.json").read_text(encoding="utf-8"))
+    return out / "screens/hal" / manifest["items"][0]["image"]
+
+
+def _decodes_at_full_size(path: Path) -> bool:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.load()
+        return image.size == (1920, 1080)
+
+
+@browser
+def test_a_truncated_cached_png_is_rendered_again_and_never_published(tmp_path: Path):
+    root = _content(tmp_path / "inhoud", count=1)
+    build(root, NOW)
+    assert build(root, NOW).cached == 1, "a whole entry is used (and checked in this process)"
+    cached = next((root / CACHE_DIR).glob("*.png"))
+    size = cached.stat().st_size
+    os.truncate(cached, size // 2)
+    report = build(root, NOW, out=tmp_path / "vers")
+    assert (report.rendered, report.cached) == (1, 0)
+    assert _decodes_at_full_size(_published_png(tmp_path / "vers"))
+    assert cached.stat().st_size == size and _decodes_at_full_size(cached), "the bad entry is replaced"
+    assert build(root, NOW, out=tmp_path / "weer").cached == 1
+
+
+@browser
+def test_a_cache_record_of_the_wrong_shape_renders_the_slide_again(tmp_path: Path):
+    root = _content(tmp_path / "inhoud", count=1)
+    build(root, NOW)
+    record_path = next((root / CACHE_DIR).glob("*.json"))
+    whole = json.loads(record_path.read_text(encoding="utf-8"))
+    measured = whole["measured"]
+    for bad in ([], {**whole, "measured": []}, {**whole, "measured": {**measured, "problems": "veel"}},
+                {**whole, "measured": {**measured, "problems": [{"kind": "contrast"}]}},
+                {**whole, "measured": {**measured, "min_font_px": "groot"}},
+                {**whole, "measured": {**measured, "extra": 1}}):
+        record_path.write_text(json.dumps(bad), encoding="utf-8")
+        report = build(root, NOW, out=tmp_path / "uit")
+        assert (report.rendered, report.cached) == (1, 0), bad
+        assert _decodes_at_full_size(_published_png(tmp_path / "uit"))
+
+
+@browser
+def test_a_render_that_is_no_whole_png_is_never_published(monkeypatch, tmp_path: Path):
+    from narrowcast.errors import NarrowcastError
+    from narrowcast.pool import Renderer
+
+    root = _content(tmp_path / "inhoud", count=1)
+    render = Renderer.render
+
+    async def truncated(self, html, width, height):
+        result = await render(self, html, width, height)
+        result.png = result.png[: len(result.png) // 2]
+        return result
+
+    monkeypatch.setattr(Renderer, "render", truncated)
+    with pytest.raises(NarrowcastError) as failure:
+        build(root, NOW)
+    assert "dia-0" in str(failure.value)
+    assert not (root / "output").exists(), "nothing is published"
+    assert not list((root / CACHE_DIR).glob("*.json")), "nor kept in the cache"

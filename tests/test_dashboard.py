@@ -35,7 +35,8 @@ def beat(base, screen="werkplein-hal", key=None, **extra):
 
 
 def login(base) -> httpx.Client:
-    client = httpx.Client(base_url=base, follow_redirects=False)
+    """Through the form, as a browser on our own page (which sends its Origin)."""
+    client = httpx.Client(base_url=base, follow_redirects=False, headers={"Origin": base})
     response = client.post("/login", data={"name": "anne", "password": PASSWORD})
     assert response.status_code == 303, response.text
     assert "httponly" in response.headers["set-cookie"].lower() and "samesite=strict" in response.headers["set-cookie"].lower()
@@ -47,6 +48,11 @@ def site(prebuilt, tmp_path):  # noqa: F811
     root = fresh_copy(prebuilt, tmp_path)
     Records(root).set_user("anne", PASSWORD, START)
     return root
+
+
+def keys_for(server, *screens: str) -> dict[str, str]:
+    """Keys for these screens (default: all); the example content requires them (`screen_keys: required`)."""
+    return {screen: server.records.new_screen_key(screen) for screen in screens or server.versions}
 
 
 def test_offline_threshold_is_one_point_one_intervals_plus_grace():
@@ -82,15 +88,17 @@ def test_heartbeats_limits_keys_and_the_dashboard(site):
     with live_server(site, clock, free_port()) as (base, server):
         assert httpx.get(base + "/dashboard").status_code == 401
         assert httpx.get(base + "/api/dashboard").status_code == 401
-        assert httpx.post(base + "/api/rebuild").status_code == 401
+        assert httpx.post(base + "/api/rebuild", headers={"Origin": base}).status_code == 401
 
-        assert beat(base).status_code == 204
+        keys = keys_for(server, "werkplein-hal", "werkplein-wachtruimte")
+        assert beat(base, key=keys["werkplein-hal"]).status_code == 204
         assert beat(base, screen="onbekend").status_code == 404
         too_big = httpx.post(base + "/api/screens/werkplein-hal/heartbeat", content=b"{" + b" " * 5000 + b"}",
-                             headers={"Content-Type": "application/json"})
+                             headers={"Content-Type": "application/json", "X-Screen-Key": keys["werkplein-hal"]})
         assert too_big.status_code == 413
-        assert httpx.post(base + "/api/screens/werkplein-lift/heartbeat", content=b"niet json").status_code == 400
-        codes = [beat(base, screen="werkplein-wachtruimte").status_code for _ in range(8)]
+        assert httpx.post(base + "/api/screens/werkplein-hal/heartbeat", content=b"niet json",
+                          headers={"X-Screen-Key": keys["werkplein-hal"]}).status_code == 400
+        codes = [beat(base, screen="werkplein-wachtruimte", key=keys["werkplein-wachtruimte"]).status_code for _ in range(8)]
         assert codes[:6] == [204] * 6 and 429 in codes[6:], codes
 
         key = server.records.new_screen_key("werkplein-lift")
@@ -101,8 +109,9 @@ def test_heartbeats_limits_keys_and_the_dashboard(site):
         assert beat(base, screen="werkplein-lift", key=key).status_code == 204
 
         plays = {"plays": [{"item": "welkom", "start": "2026-11-23T09:00:00Z", "seconds": 8}] * 3}
-        assert httpx.post(base + "/api/screens/werkplein-hal/plays", json=plays).status_code == 204
-        assert httpx.post(base + "/api/screens/werkplein-hal/plays", json={"plays": "x"}).status_code == 400
+        hal_key = {"X-Screen-Key": keys["werkplein-hal"]}
+        assert httpx.post(base + "/api/screens/werkplein-hal/plays", json=plays, headers=hal_key).status_code == 204
+        assert httpx.post(base + "/api/screens/werkplein-hal/plays", json={"plays": "x"}, headers=hal_key).status_code == 400
 
         client = login(base)
         data = client.get("/api/dashboard").json()
@@ -111,7 +120,7 @@ def test_heartbeats_limits_keys_and_the_dashboard(site):
         assert hal["behind"] is True, "the screen reported version v1, not the newest"
         assert data["plays_24h"] == {"welkom": 3}
         assert {"screen": "formulierenbrigade-wachtruimte", "name": "Formulierenbrigade, wachtruimte",
-                "problem": "offline"} in data["alerts"]
+                "problem": "offline", "detail": None} in data["alerts"]
         page = client.get("/dashboard").text
         assert "Werkplein, hal" in page and "Let op:" in page and "oud" in page
 
@@ -121,7 +130,7 @@ def test_heartbeats_limits_keys_and_the_dashboard(site):
 
         assert client.post("/logout").status_code == 303
         assert client.get("/api/dashboard").status_code == 401
-        assert httpx.post(base + "/login", data={"name": "anne", "password": "fout"}).status_code == 401
+        assert httpx.post(base + "/login", data={"name": "anne", "password": "fout"}, headers={"Origin": base}).status_code == 401
 
 
 @browser
@@ -168,7 +177,7 @@ def test_a_players_heartbeats_reach_the_dashboard_and_a_silent_screen_goes_offli
         context = chromium.new_context(viewport={"width": 1280, "height": 800})
         player = context.new_page()
         player.clock.install(time=START)
-        player.goto(f"{base}/player/?screen=werkplein-hal")
+        player.goto(f"{base}/player/?screen=werkplein-hal&key={keys_for(server, 'werkplein-hal')['werkplein-hal']}")
         player.wait_for_function("window.narrowcast && window.narrowcast.state().current !== null", timeout=30_000)
         player.clock.run_for(6_000)  # the first report goes out 5 s after the start
         deadline = time.monotonic() + 30
@@ -228,16 +237,19 @@ def test_the_optional_webhook_hears_when_a_screen_goes_offline_and_comes_back(si
     clock = ManualClock(START)
     try:
         with live_server(site, clock, free_port()) as (base, server):
+            keys = keys_for(server)
             for screen in server.versions:
-                assert beat(base, screen=screen, version=server.versions[screen]).status_code == 204
+                assert beat(base, screen=screen, key=keys[screen], version=server.versions[screen]).status_code == 204
             known = alert_round(server, url, set())
             assert known == set() and heard == []
             clock.advance(seconds=97)
-            assert beat(base, screen="werkplein-hal", version=server.versions["werkplein-hal"]).status_code == 204
+            assert beat(base, screen="werkplein-hal", key=keys["werkplein-hal"],
+                        version=server.versions["werkplein-hal"]).status_code == 204
             known = alert_round(server, url, known)
             assert {(h["screen"], h["state"]) for h in heard} == {(s, "begin") for s in server.versions if s != "werkplein-hal"}
             heard.clear()
-            assert beat(base, screen="werkplein-lift", version=server.versions["werkplein-lift"]).status_code == 204
+            assert beat(base, screen="werkplein-lift", key=keys["werkplein-lift"],
+                        version=server.versions["werkplein-lift"]).status_code == 204
             alert_round(server, url, known)
             assert heard == [{"screen": "werkplein-lift", "problem": "offline", "state": "end", "time": heard[0]["time"]}]
     finally:

@@ -80,8 +80,18 @@ def test_too_small_text_for_the_distance_is_caught(minimal: Path):
     assert found and found[0]["severity"] == "error" and "vanaf 5 m is 25 mm nodig" in found[0]["message"]
 
 
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(out, "PNG")
+    return out.getvalue()
+
+
 def test_picture_without_description_warns(minimal: Path):
-    write_files(minimal, {"images/a.png": b"\x89PNG\r\n"})
+    write_files(minimal, {"images/a.png": _png()})
     (minimal / "slides/wijzigingen.yaml").write_text(
         "id: wijzigingen-doorgeven\ntitle: Verandert er iets?\nimage: images/a.png\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["-C", str(minimal), "check", "--no-render"])

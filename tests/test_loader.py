@@ -167,7 +167,9 @@ def _read_both(monkeypatch, path: Path, root: Path):
 
 _TRICKY = ["a: ~\nb: null\nc:\nd: 'null'\ne: \"~\"\nf: Null\n", "- x\n- &a [1, 2]\n- *a\n", "a: |\n  regel 1\n  regel 2\nb: >-\n  x\n  y\n",
            "a: 1\n---\nb: 2\n...\n", "titel: \"Verandert er iets?\\n\"\ntijd: 8:30\ndatum: 2027-01-01\n", "{a: 1, b: [x, y]}\n",
-           "a: b: c\n", "a:\n\t- b\n", "a: *nergens\n", "- [1, 2\n"]
+           "a: b: c\n", "a:\n\t- b\n", "a: *nergens\n", "- [1, 2\n",
+           "a: " + "[" * 500 + "]" * 500 + "\n", "a: " + "{b: " * 60 + "}" * 60 + "\n",
+           "a: " + "[" * 45 + "&x [1]" + "]" * 45 + "\nb: *x\n"]
 
 
 @pytest.mark.parametrize("text", _TRICKY)

@@ -93,6 +93,37 @@ CASES = [
          "narrowcast.yaml:1:1", "'screens' ontbreekt"),
     Case("comma-decimal", {"narrowcast.yaml": MINIMAL_SITE.replace("distance: 4", "distance: 4,5")},
          "narrowcast.yaml:7:15", "'4,5' is geen getal"),
+    Case("year-beyond-the-calendar", {SLIDE: MINIMAL_SLIDE + "valid_until: 9999-12-31\n"},
+         f"{SLIDE}:5:14", "het jaar 9999 kan niet; kies een jaar van 1900 tot en met 9000"),
+    Case("offset-beyond-a-day", {SLIDE: MINIMAL_SLIDE + "valid_from: 2026-07-01 09:00+25:00\n"},
+         f"{SLIDE}:5:13", "het tijdverschil in '2026-07-01 09:00+25:00' kan niet"),
+    Case("nul-byte", {"slides/nul.yaml": b"id: nul\ntitle: N\x00ul\n"},
+         "slides/nul.yaml:2:9", "er staat een teken in dat niet in een tekstbestand hoort"),
+    Case("image-with-nul", {SLIDE: MINIMAL_SLIDE + 'image: "images/a\\0b.png"\n'},
+         f"{SLIDE}:5:8", "afbeelding 'images/a\x00b.png' kan niet gelezen worden"),
+    Case("image-name-too-long", {SLIDE: MINIMAL_SLIDE + "image: images/" + "a" * 5000 + ".png\n"},
+         f"{SLIDE}:5:8", "kan niet gelezen worden"),
+    Case("image-not-an-image", {SLIDE: MINIMAL_SLIDE + "image: images/foto.png\n", "images/foto.png": "geen plaatje\n"},
+         f"{SLIDE}:5:8", "'images/foto.png' is geen leesbare afbeelding"),
+    Case("image-cut-off", {SLIDE: MINIMAL_SLIDE + "image: images/logo.png\n",
+                           "images/logo.png": (Path(__file__).parents[1] / "images/formulier-pictogram.png").read_bytes()[:300]},
+         f"{SLIDE}:5:8", "'images/logo.png' is geen leesbare afbeelding"),
+    # 1,500 levels: libyaml refuses beyond 1,000 and the pure-Python composer would recurse too deep.
+    Case("deep-nesting-slide", {"slides/diep.yaml": "id: diep\ntitle: Diep\ntext: " + "[" * 1500 + "]" * 1500 + "\n"},
+         "slides/diep.yaml:3:47", "te diep genest"),
+    Case("deep-nesting-block", {"slides/diep.yaml": "- " * 1500 + "x\n"},
+         "slides/diep.yaml:1:83", "te diep genest"),
+    Case("deep-nesting-playlist", {PLAYLIST: MINIMAL_PLAYLIST + "  - slide: " + "[" * 1500 + "]" * 1500 + "\n"},
+         f"{PLAYLIST}:5:50", "te diep genest"),
+    Case("deep-nesting-config", {"narrowcast.yaml": MINIMAL_SITE + "checks:\n  allowed_words: " + "{a: " * 1500 + "}" * 1500 + "\n"},
+         "narrowcast.yaml:10:174", "te diep genest"),
+    Case("right-to-left-override-in-title", {SLIDE: MINIMAL_SLIDE.replace("title: Verandert er iets?",
+                                                                          'title: "Verandert er \\u202Eiets?"')},
+         f"{SLIDE}:2:8", "onzichtbaar teken U+202E"),
+    Case("bidi-isolate-in-step", {SLIDE: MINIMAL_SLIDE + "steps:\n  - Bel ons.\n  - Kom langs\u2067 bij ons.\n"},
+         f"{SLIDE}:7:5", "onzichtbaar teken U+2067"),
+    Case("hidden-tag-characters-in-text", {SLIDE: MINIMAL_SLIDE.replace("door.", "door.\U000E0069\U000E0067")},
+         f"{SLIDE}:3:7", "onzichtbaar teken U+E0069"),
 ]
 
 
@@ -157,7 +188,49 @@ def test_unknown_key_warns_with_suggestion_and_still_passes(minimal: Path):
     assert strict.exit_code == 1
 
 
+def test_marks_that_arabic_and_persian_text_need_are_allowed(minimal: Path):
+    """The right-to-left mark, the Arabic letter mark and the zero-width non-joiner (Persian) are
+    ordinary parts of right-to-left text: they reorder nothing and hide nothing."""
+    (minimal / SLIDE).write_text(MINIMAL_SLIDE + "translations:\n  ar:\n    title: \"هل تغير شيء؟\u200f\"\n"
+                                 "    text: \"بطاقة الهوية (ID)\u061c.\"\n  fa:\n    title: \"می\u200cخواهید\"\n",
+                                 encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(minimal), "check", "--no-render"])
+    assert result.exit_code == 0, result.output
+
+
 def test_minimal_slide_of_the_product_brief_is_valid(minimal: Path):
     result = CliRunner().invoke(cli, ["-C", str(minimal), "check"])
     assert result.exit_code == 0, result.output
     assert "0 fouten" in result.output
+
+
+@pytest.mark.parametrize("levels", [500, 1500])
+@pytest.mark.parametrize("parser", ["libyaml", "python"])
+def test_deep_nesting_is_one_finding_with_both_parsers(monkeypatch, tmp_path: Path, parser: str, levels: int):
+    """Deep nesting is reported at the level that is too deep, whichever parser reads it (libyaml
+    composes 500 levels itself and refuses 1,500; the pure-Python composer must stop in time)."""
+    import narrowcast.yamlsource as ys
+
+    if parser == "python":
+        monkeypatch.setattr(ys, "_FAST_LOADER", None)
+    case = Case("deep", {"slides/diep.yaml": "id: diep\ntitle: Diep\ntext: " + "[" * levels + "]" * levels + "\n"}, "", "")
+    result = CliRunner().invoke(cli, ["-C", str(_folder(tmp_path, case)), "check", "--no-render"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "slides/diep.yaml:3:47: fout: text" in result.output and "te diep genest" in result.output
+
+
+@pytest.mark.parametrize("written, message", [
+    ("2027-03-28 02:30", "2027-03-28 02:30 bestaat niet (zomertijd); het wordt 03:30"),
+    ("2026-10-25 02:30", "2026-10-25 02:30 komt twee keer voor (de klok gaat terug); het wordt de eerste keer, "
+                         "in zomertijd. Bedoelt u de tweede keer, schrijf dan 2026-10-25 02:30+01:00"),
+])
+def test_a_clock_time_daylight_saving_skips_or_repeats_is_a_warning_saying_what_it_becomes(
+        minimal: Path, written: str, message: str):
+    (minimal / SLIDE).write_text(MINIMAL_SLIDE + f"valid_from: {written}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(minimal), "check", "--no-render"])
+    assert result.exit_code == 0, result.output
+    assert f"{SLIDE}:5:13: waarschuwing: valid_from: {message}" in result.output
+    (minimal / SLIDE).write_text(MINIMAL_SLIDE + f"valid_from: {written}+01:00\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(minimal), "check", "--no-render"])
+    assert "zomertijd" not in result.output, "a time written with its offset is exact"

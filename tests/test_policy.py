@@ -76,6 +76,13 @@ def test_an_urgent_notice_with_a_language_error_is_refused(minimal: Path):
     assert not (minimal / ".state/urgent.json").exists() or json.loads((minimal / ".state/urgent.json").read_text()) == []
 
 
+def test_an_urgent_notice_with_a_right_to_left_override_is_refused(minimal: Path):
+    """A notice is slide text too: a hidden character that turns the text around is refused."""
+    result = run(minimal, "urgent", "Het Werkplein is \u202evandaag gesloten.")
+    assert result.exit_code == 1 and "onzichtbaar teken U+202E" in result.output, result.output
+    assert not (minimal / ".state/urgent.json").exists() or json.loads((minimal / ".state/urgent.json").read_text()) == []
+
+
 def test_check_reports_a_row_per_slide_with_its_score(example: Path):
     result = run(example, "check", "--no-render", "--format", "json")
     assert result.exit_code == 0, result.output

@@ -46,16 +46,20 @@ def fresh_copy(prebuilt: Path, tmp_path: Path) -> Path:
 class SSE:
     """Reads a server-sent-event stream in a thread and keeps the versions it announced."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, last_event_id: str | None = None):
         self.versions: list[str] = []
+        self.ids: list[str] = []  # the `id:` of each event, as a reconnecting EventSource sends it back
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(url,), daemon=True)
+        headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
+        self._thread = threading.Thread(target=self._run, args=(url, headers), daemon=True)
         self._thread.start()
 
-    def _run(self, url: str):
+    def _run(self, url: str, headers: dict):
         try:
-            with httpx.stream("GET", url, timeout=httpx.Timeout(5, read=60)) as response:
+            with httpx.stream("GET", url, headers=headers, timeout=httpx.Timeout(5, read=60)) as response:
                 for line in response.iter_lines():
+                    if line.startswith("id:"):
+                        self.ids.append(line[3:].strip())
                     if line.startswith("data:"):
                         self.versions.append(json.loads(line[5:])["version"])
                     if self._stop.is_set():
@@ -137,3 +141,40 @@ def test_restart_across_a_law_moment_publishes_the_right_manifest_at_once(prebui
         assert "bijverdienen-2026" not in ids, "the superseded slide is gone"
         assert manifest["server_time"].startswith("2026-12-31T23:00")
     assert time.monotonic() - started < 90
+
+
+@browser
+def test_a_screen_that_has_any_version_gets_a_304_for_if_none_match_star(prebuilt, tmp_path):
+    """`If-None-Match: *` asks "send it only if you have none": the manifest exists, so 304."""
+    root = fresh_copy(prebuilt, tmp_path)
+    with running_server(root, "2026-11-23 10:00") as (base, _, _):
+        url = base + "/screens/werkplein-hal/manifest.json"
+        version = httpx.get(url).json()["version"]
+        star = httpx.get(url, headers={"If-None-Match": "*"})
+        assert star.status_code == 304 and star.content == b""
+        assert star.headers["etag"] == f'"{version}"'
+        assert httpx.get(url, headers={"If-None-Match": '"ouder", W/"nog-ouder"'}).status_code == 200
+        assert httpx.get(url, headers={"If-None-Match": f'"ouder", W/"{version}"'}).status_code == 304
+
+
+@browser
+def test_a_reconnecting_screen_resumes_from_its_last_event_id(prebuilt, tmp_path):
+    """Each event carries the version as its id. A screen that reconnects with the current version
+    hears nothing again until there is a newer one; with an older one it hears the current at once."""
+    root = fresh_copy(prebuilt, tmp_path)
+    with running_server(root, "2026-11-23 10:00") as (base, _, _):
+        url = base + "/events/werkplein-hal"
+        current = httpx.get(base + "/screens/werkplein-hal/manifest.json").json()["version"]
+        fresh = SSE(url)
+        assert fresh.wait_for(1) == [current] and fresh.ids == [current]
+        behind = SSE(url, last_event_id="0000000000000000")
+        assert behind.wait_for(1) == [current], "an older version: the current one at once"
+        up_to_date = SSE(url, last_event_id=current)
+        slide = root / "slides/wijzigingen.yaml"
+        slide.write_text(slide.read_text(encoding="utf-8").replace("Verandert er iets?", "Is er iets veranderd?", 1),
+                         encoding="utf-8")
+        newer = fresh.wait_for(2)[1]
+        assert up_to_date.wait_for(1) == [newer], "the current version was not sent again"
+        assert up_to_date.ids == [newer]
+        for stream in (fresh, behind, up_to_date):
+            stream.close()

@@ -34,7 +34,7 @@ def test_content_folder_templates_override_the_theme(tmp_path: Path):
     write_files(tmp_path, {"templates/layouts/standard.html": '{% extends "base.html" %}{% block content %}EIGEN{% endblock %}'})
     theme = load_theme(tmp_path, "default")
     html = theme.environment.get_template("layouts/standard.html").render(
-        slide={"layout": "standard", "lang": "nl", "dir": "ltr", "footer": None}, screen={"orientation": "landscape"},
+        slide={"layout": "standard", "lang": "nl", "dir": "ltr", "title": "Titel", "footer": None}, screen={"orientation": "landscape"},
         font_css="", theme_css="")
     assert "EIGEN" in html and 'id="slide"' in html, "the override extends the theme's base"
 

@@ -92,9 +92,9 @@ class FindingsMemo:
         if path is not None:
             try:
                 stored = json.loads(path.read_text(encoding="utf-8"))
-                if stored.get("stamp") == _checks_stamp():
+                if stored.get("stamp") == _checks_stamp() and isinstance(stored.get("entries"), dict):
                     self.old = stored["entries"]
-            except (OSError, ValueError, KeyError, AttributeError):
+            except (OSError, ValueError, AttributeError, RecursionError):  # deep [[[[ trips the json module
                 pass
 
     def findings(self, origin, prefix: tuple, compute) -> list[Finding]:
@@ -103,8 +103,13 @@ class FindingsMemo:
         key = hashlib.sha256(json.dumps([origin.doc.file, origin.doc.digest, list(map(str, origin.path)),
                                          list(map(str, prefix)), self.settings]).encode()).hexdigest()[:24]
         if key in self.old:
-            self.new[key] = self.old[key]
-            return [Finding(**entry) for entry in self.old[key]]
+            try:
+                remembered = [_remembered(entry) for entry in self.old[key]]
+            except TypeError:  # an entry of the wrong shape: check the slide again
+                pass
+            else:
+                self.new[key] = self.old[key]
+                return remembered
         found = compute()
         self.new[key] = [f.as_dict() for f in found]
         return found
@@ -119,6 +124,16 @@ class FindingsMemo:
             os.replace(temporary, self.path)
         except OSError:  # a read-only folder: the next run checks everything again, nothing worse
             pass
+
+
+def _remembered(entry) -> Finding:
+    """A finding as the memo keeps it; TypeError when the entry is not one (a damaged memo)."""
+    finding = Finding(**entry)
+    texts = (finding.file, finding.field, finding.message, finding.code)
+    if not (all(isinstance(t, str) for t in texts) and type(finding.line) is int and type(finding.column) is int
+            and finding.severity in ("error", "warning")):
+        raise TypeError("not a finding")
+    return finding
 
 
 @lru_cache(maxsize=1)

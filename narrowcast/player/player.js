@@ -51,6 +51,12 @@
   var plays = [];                   // bounded: at most MAX_PLAYS
   var shownSince = null;            // corrected ms when the current item started
   var reportsOffUntil = 0;          // a static host has no API: ask again only after a while
+  var problem = null;               // why the newest manifest was not adopted (Dutch, for the heartbeat)
+  var notice = null, noticeWhy = null; // the text shown when there is nothing to play, and why
+  var dbMissing = false;            // no IndexedDB at all: pictures then come from the network only
+  var collecting = Promise.resolve(); // the last garbage collection: the next manifest's pictures wait for it
+  var NO_CONTENT = 'Geen geldige inhoud; de beheerder is gewaarschuwd';
+  var NO_SERVER = 'Nog geen inhoud: de server is niet bereikbaar. Het scherm probeert het opnieuw.';
 
   function now() { return Date.now() + offsetMs; }
   function log() { try { console.info.apply(console, ['[narrowcast]'].concat([].slice.call(arguments))); } catch (e) { /* no console */ } }
@@ -69,7 +75,7 @@
         req.onsuccess = function () { resolve(req.result); };
         req.onerror = function () { reject(req.error); };
       });
-      dbPromise.catch(function (e) { warn('IndexedDB niet beschikbaar', e); });
+      dbPromise.catch(function (e) { dbMissing = true; warn('IndexedDB niet beschikbaar', e); });
     }
     return dbPromise;
   }
@@ -132,6 +138,50 @@
   }
 
   // --- the manifest ------------------------------------------------------------------------------------
+  // Why a fetched manifest cannot be played (Dutch, for the heartbeat), or null. A wrong shape is
+  // refused whole, so the last good manifest plays on; nothing below has to guard against it.
+  function manifestProblem(raw) {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return 'het manifest is geen object';
+    if (raw.schema !== 1) return 'onbekend schema ' + shortText(raw.schema);
+    if (raw.screen !== screenId) return 'het manifest is voor scherm ' + shortText(raw.screen);
+    if (!isText(raw.version)) return 'version ontbreekt';
+    if (!Array.isArray(raw.items)) return 'items is geen lijst';
+    if (raw.poll_seconds != null && !isPositive(raw.poll_seconds)) return 'poll_seconds is geen getal';
+    for (var k = 0; k < raw.items.length; k++) {
+      var why = itemProblem(raw.items[k], true), i = raw.items[k];
+      if (why) return 'item ' + (k + 1) + (i && isText(i.id) ? ' (' + shortText(i.id) + ')' : '') + ': ' + why;
+    }
+    var fb = itemProblem(raw.fallback, false);
+    return fb ? 'fallback: ' + fb : null;
+  }
+
+  function itemProblem(i, timed) {
+    if (!i || typeof i !== 'object' || Array.isArray(i)) return 'ontbreekt of is geen object';
+    if (!isText(i.id)) return 'id ontbreekt';
+    if (!isText(i.image)) return 'afbeelding (image) ontbreekt';
+    try { new URL(i.image, manifestUrl); } catch (e) { return 'afbeelding (image) is geen adres'; }
+    if (i.duration != null && !isPositive(i.duration)) return 'duration is geen getal';
+    if (timed && i.intervals != null && !intervalsOk(i.intervals)) return 'intervals kloppen niet';
+    return null;
+  }
+
+  function intervalsOk(list) {
+    return Array.isArray(list) && list.every(function (iv) {
+      return Array.isArray(iv) && iv.length === 2 && isText(iv[0]) && isText(iv[1]) && Date.parse(iv[0]) <= Date.parse(iv[1]);
+    });
+  }
+
+  function isText(v) { return typeof v === 'string' && v.length > 0; }
+  function isPositive(v) { return typeof v === 'number' && isFinite(v) && v > 0; }
+  function shortText(v) { return String(v).slice(0, 40); }
+  function mediaName(url) { return String(url).split('/').pop(); }
+
+  // A stored manifest is already resolved; one saved by an older player may lack parts.
+  function playable(m) {
+    return !!m && Array.isArray(m.items) && !!m.fallback && typeof m.fallback.image === 'string' &&
+      m.items.every(function (i) { return i && typeof i.image === 'string' && Array.isArray(i.edges); });
+  }
+
   function resolveManifest(raw) {
     var abs = function (u) { return new URL(u, manifestUrl).href; };
     var items = (raw.items || []).map(function (i) {
@@ -236,9 +286,9 @@
       shown = {key: entry.key, image: entry.image};
     }).catch(function (e) {
       warn('afbeelding niet te laden', entry.image, e);
-      if (token === showToken && !shown && manifest && manifest.fallback && entry.image !== manifest.fallback.image) {
-        display(entryOf(manifest.fallback, true));
-      }
+      if (token !== showToken || shown) return;
+      if (manifest && manifest.fallback && entry.image !== manifest.fallback.image) display(entryOf(manifest.fallback, true));
+      else showNotice(NO_CONTENT, 'geen beeld op het scherm: afbeelding ' + mediaName(entry.image) + ' niet te laden');
     });
   }
 
@@ -266,25 +316,31 @@
     preload = null;
   }
 
-  // A decoded picture from the stored Blob (or the network, stored on the way). An ImageBitmap is
-  // closed as soon as it is drawn: unlike an <img> behind a blob URL, whose decoded and encoded
-  // copies Chromium keeps in its memory cache per URL, nothing of it outlives its turn.
+  // A decoded picture from the stored Blob (or the network). An ImageBitmap is closed as soon as it
+  // is drawn: unlike an <img> behind a blob URL, whose decoded and encoded copies Chromium keeps in
+  // its memory cache per URL, nothing of it outlives its turn.
   function decode(image) {
-    return blobFor(image).then(function (blob) { return createImageBitmap(blob); }).then(function (bitmap) {
+    return idbGet('images', image).catch(function () { return null; }).then(function (blob) {
+      if (!blob) return fromNetwork(image);
+      return createImageBitmap(blob).catch(function (e) {
+        warn('opgeslagen afbeelding beschadigd, opnieuw ophalen', image, e);
+        return fromNetwork(image);
+      });
+    }).then(function (bitmap) {
       bitmaps++;
       return {bitmap: bitmap};
     });
   }
 
-  function blobFor(image) {
-    return idbGet('images', image).catch(function () { return null; }).then(function (blob) {
-      if (blob) return blob;
-      return fetch(image).then(function (res) {
-        if (!res.ok) throw new Error('HTTP ' + res.status);
-        return res.blob();
-      }).then(function (b) {
-        idbPut('images', image, b).catch(function () {});
-        return b;
+  // Not stored (evicted, or no IndexedDB): from the network, and stored only once it decodes.
+  function fromNetwork(image) {
+    return fetch(image).then(function (res) {
+      if (!res.ok) throw new Error('HTTP ' + res.status);
+      return res.blob();
+    }).then(function (blob) {
+      return createImageBitmap(blob).then(function (bitmap) {
+        idbPut('images', image, blob).catch(function () {});
+        return bitmap;
       });
     });
   }
@@ -295,6 +351,7 @@
 
   // Cross-fade: the new picture fades in over the old one, so the screen never dips to black.
   function fadeIn(pic) {
+    hideNotice();
     cleanup();
     var canvas = document.createElement('canvas');
     canvas.width = pic.bitmap.width;
@@ -306,6 +363,23 @@
     canvas.className = 'on';
     clearTimeout(cleanupTimer);
     cleanupTimer = setTimeout(cleanup, FADE_MS + 200);
+  }
+
+  // When there is nothing to play, the screen says so in words instead of staying black.
+  function showNotice(text, why) {
+    if (!notice) {
+      notice = document.createElement('div');
+      notice.id = 'notice';
+      document.body.appendChild(notice);
+    }
+    notice.textContent = text;
+    noticeWhy = why;
+  }
+
+  function hideNotice() {
+    if (!notice) return;
+    notice.parentNode.removeChild(notice);
+    notice = noticeWhy = null;
   }
 
   function cleanup() {
@@ -326,23 +400,30 @@
     var t0 = Date.now();
     fetch(manifestUrl, {cache: 'no-store', headers: headers}).then(function (res) {
       var t1 = Date.now();
-      if (res.status !== 200 && res.status !== 304) throw new Error('HTTP ' + res.status);
+      if (res.status !== 200 && res.status !== 304) throw httpError(res.status);
       measureOffset(res.headers.get('Date'), t0, t1);
       if (res.status === 304) return false;
       var tag = res.headers.get('ETag');
-      return res.json().then(function (raw) {
-        if (raw.schema !== 1 || raw.screen !== screenId) throw new Error('onverwacht manifest');
-        if (!res.headers.get('Date') && raw.server_time) measureOffset(new Date(Date.parse(raw.server_time)).toUTCString(), t1, t1);
+      return res.json().catch(function () { throw refusal(null, 'het manifest is geen geldige JSON'); }).then(function (raw) {
+        if (raw && !res.headers.get('Date') && raw.server_time) measureOffset(new Date(Date.parse(raw.server_time)).toUTCString(), t1, t1);
         return accept(raw, tag);
       });
     }).then(function () {
       var recovered = failures > 0;
       failures = 0;
+      setProblem(null);
       online(recovered);
       checkPlayer();
     }, function (e) {
-      failures++;
-      warn('manifest niet op te halen (' + reason + ')', e && e.message ? e.message : e);
+      failures++; // a refused manifest is tried again with the same back-off as a failed fetch
+      if (e && e.refused) {
+        setProblem(manifest ? e.message : 'geen geldige inhoud: ' + e.message);
+        online(false);
+        checkPlayer(); // a newer player may read what this one refuses
+      } else {
+        warn('manifest niet op te halen (' + reason + ')', e && e.message ? e.message : e);
+      }
+      if (!manifest) showNotice(e && e.refused ? NO_CONTENT : e && e.status === 404 ? unknownScreen() : NO_SERVER, null);
     }).then(function () {
       inFlight = false;
       schedulePoll();
@@ -352,37 +433,97 @@
     });
   }
 
+  function httpError(status) {
+    var e = new Error('HTTP ' + status);
+    e.status = status;
+    return e;
+  }
+
+  function unknownScreen() {
+    return 'Geen inhoud voor scherm "' + screenId + '". Klopt de naam van het scherm in het adres (?screen=NAAM)?';
+  }
+
   function measureOffset(date, t0, t1) {
     var server = Date.parse(date || '');
     if (isNaN(server)) return;
     offsetMs = Math.round(server + 500 - (t0 + t1) / 2); // a Date header is whole seconds
   }
 
-  // Store the images first, then the manifest, then play it: a stored manifest has its images.
+  // A manifest is adopted only when its shape is right and every picture it names is stored and
+  // decodes; then it is stored, played, and only then are pictures no stored manifest names deleted.
+  // Otherwise the promise rejects with a refusal and the last good manifest plays on.
   function accept(raw, tag) {
+    var why = manifestProblem(raw);
+    if (why) return Promise.reject(refusal(raw, why));
     if (manifest && raw.version === manifest.version) { etag = tag || etag; return Promise.resolve(false); }
     var next = resolveManifest(raw);
     var urls = imagesOf(next).filter(function (u, i, all) { return all.indexOf(u) === i; });
-    return Promise.all(urls.map(storeImage)).then(function () {
+    return collecting.then(function () { return verifyImages(urls); }).then(function (bad) {
+      if (bad) throw refusal(raw, bad);
       return idbPut('manifests', screenId, {manifest: next, etag: tag, offsetMs: offsetMs, saved: Date.now()})
-        .catch(function (e) { warn('manifest niet opgeslagen', e); });
-    }).then(function () {
+        .then(function () { return true; }, function (e) { warn('manifest niet opgeslagen', e); return false; });
+    }).then(function (saved) {
       etag = tag;
       adopt(next);
-      collectGarbage();
+      // Unsaved, the stored manifest still names the old pictures: collecting would delete the new ones.
+      if (saved) collecting = collectGarbage();
       return true;
+    });
+  }
+
+  function refusal(raw, why) {
+    var e = new Error('nieuwe versie ' + shortText(raw && isText(raw.version) ? raw.version : '?') + ' niet overgenomen: ' + why);
+    e.refused = true;
+    return e;
+  }
+
+  // One picture at a time, so only one is decoded at once. Resolves with what is wrong (Dutch) or
+  // null; the pictures that are fine stay stored either way, so a retry fetches only what failed.
+  function verifyImages(urls) {
+    var first = null, more = 0;
+    return urls.reduce(function (chain, url) {
+      return chain.then(function () { return storeImage(url); }).then(null, function (e) {
+        if (first) more++; else first = 'afbeelding ' + mediaName(url) + ' ' + e.message;
+      });
+    }, Promise.resolve()).then(function () {
+      return first && more ? first + ' (en nog ' + more + ')' : first;
     });
   }
 
   function storeImage(url) {
     return idbGet('images', url).catch(function () { return null; }).then(function (have) {
-      if (have) return;
-      return fetch(url).then(function (res) {
-        if (!res.ok) throw new Error('HTTP ' + res.status);
+      return have ? decodes(have) : false;
+    }).then(function (ok) {
+      if (ok) return;
+      // no-cache: media are cached as immutable, and a damaged copy must be asked for again
+      return fetch(url, {cache: 'no-cache'}).then(function (res) {
+        if (!res.ok) throw new Error('geeft HTTP ' + res.status);
         return res.blob();
-      }).then(function (blob) { return idbPut('images', url, blob); })
-        .catch(function (e) { warn('afbeelding niet opgeslagen', url, e); });
+      }, function () { throw new Error('is niet op te halen'); }).then(function (blob) {
+        return decodes(blob).then(function (good) {
+          if (!good) throw new Error('is geen leesbaar beeld');
+          return idbPut('images', url, blob).catch(function (e) {
+            if (!dbMissing) throw new Error('is niet op te slaan (' + (e && e.name ? e.name : e) + ')');
+          });
+        });
+      });
     });
+  }
+
+  function decodes(blob) {
+    return createImageBitmap(blob).then(function (bitmap) {
+      var ok = bitmap.width > 0 && bitmap.height > 0;
+      bitmap.close();
+      return ok;
+    }, function () { return false; });
+  }
+
+  function setProblem(text) {
+    text = text ? String(text).slice(0, 300) : null;
+    if (text === problem) return;
+    problem = text;
+    if (text) warn(text);
+    setTimeout(report, 1000); // the dashboard hears of it now, not in a minute
   }
 
   function adopt(next) {
@@ -471,7 +612,7 @@
     if (Date.now() < reportsOffUntil || !screenId) return;
     var beat = {version: manifest ? manifest.version : null, item: current ? current.id : null,
                 resolution: screen.width + 'x' + screen.height, user_agent: navigator.userAgent,
-                offset_ms: Math.round(offsetMs)};
+                offset_ms: Math.round(offsetMs), problem: problem || noticeWhy};
     post('heartbeat', beat).then(function (res) {
       if (res.status === 404 || res.status === 405) { reportsOffUntil = Date.now() + SSE_RETRY_MS; return; }
       if (!res.ok || !plays.length) return;
@@ -509,19 +650,24 @@
               shown: shown ? shown.key : null, shownImage: shown ? shown.image : null,
               offsetMs: offsetMs, now: at, sseConnected: sseConnected,
               fetches: {sse: fetches.sse, poll: fetches.poll, start: fetches.start}, failures: failures,
-              unsentPlays: plays.length,
+              unsentPlays: plays.length, problem: problem || noticeWhy,
+              notice: notice ? notice.textContent : null,
               liveIds: liveIds(at), history: history.slice(), shows: shows, bitmaps: bitmaps,
               layers: stage.querySelectorAll('canvas').length};
     }
   };
 
   function start() {
-    if (!screenId) { warn('geen scherm gekozen: open player/?screen=ID'); return; }
+    if (!screenId) {
+      warn('geen scherm gekozen: open player/?screen=ID');
+      showNotice('Geen scherm gekozen. Zet de naam van het scherm in het adres: player/?screen=NAAM', null);
+      return;
+    }
     if (window.isSecureContext && 'serviceWorker' in navigator) {
       navigator.serviceWorker.register('sw.js').catch(function (e) { warn('service worker', e); });
     }
     idbGet('manifests', screenId).then(function (saved) {
-      if (saved && saved.manifest && !manifest) {
+      if (saved && playable(saved.manifest) && !manifest) {
         offsetMs = saved.offsetMs || 0; // the last measured clock difference beats none
         etag = saved.etag || null;
         log('afspelen uit opslag', saved.manifest.version);

@@ -23,15 +23,27 @@ PRUNE_EVERY = 120  # checks: once an hour
 
 
 async def watch_health(server: "Server", webhook: str | None) -> None:
+    """Every CHECK_SECONDS: prune now and then, alert when asked; runs until cancelled, whatever fails."""
     known: set[tuple[str, str]] = set()
     rounds = 0
     while True:
         await asyncio.sleep(CHECK_SECONDS)
         rounds += 1
         if rounds % PRUNE_EVERY == 1:
-            await asyncio.to_thread(server.records.prune, server.clock())
+            await _duty("opruimen", server.records.prune, server.clock())
         if webhook:
-            known = await asyncio.to_thread(alert_round, server, webhook, known)
+            current = await _duty("meldingen", alert_round, server, webhook, known)
+            known = known if current is None else current  # a failed round: compare with the last good one
+
+
+async def _duty(name: str, work, *args):
+    """One round of a duty off the loop; a failing round is logged and the next one comes anyway."""
+    try:
+        return await asyncio.to_thread(work, *args)
+    except Exception as exc:  # noqa: BLE001 - e.g. a locked or damaged database; the server must go on
+        # One line, no traceback: a damaged database would otherwise fill the log every round.
+        log.error("%s mislukt (%s: %s); over %d s opnieuw", name, type(exc).__name__, exc, CHECK_SECONDS)
+        return None
 
 
 def alert_round(server: "Server", webhook: str, known: set[tuple[str, str]]) -> set[tuple[str, str]]:

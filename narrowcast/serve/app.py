@@ -7,6 +7,7 @@ web server, where screens poll instead of listening.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from email.utils import formatdate
@@ -14,14 +15,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from ..render import SLIDE_CSP
 from .dashboard import routes as dashboard_routes
 from .events import event_stream
-from .health import (MAX_HEARTBEAT_BYTES, MAX_PLAYS_BYTES, heartbeat_limit, parse_heartbeat, parse_plays,
-                     plays_limit, read_json, screen_gate)
+from .guard import SameOriginGuard
+from .health import (MAX_HEARTBEAT_BYTES, MAX_PLAYS_BYTES, BadBody, ScreenGate, heartbeat_limit, parse_heartbeat,
+                     parse_plays, plays_limit, read_json)
+from .settings import ServeSettings
 
 if TYPE_CHECKING:
     from .server import Server
@@ -29,6 +34,9 @@ if TYPE_CHECKING:
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHELL = "public, max-age=2592000"  # the player page: a kiosk restarted during an outage opens it from disk
 NO_CACHE = "no-cache"
+# Slide HTML: the policy the document carries itself, plus what only a header can say: a sandbox (an
+# opaque origin, so nothing in a slide could act on the dashboard's origin) and who may frame it.
+SLIDE_HTML_POLICY = SLIDE_CSP + "; frame-ancestors 'self'; sandbox"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 
 
@@ -39,9 +47,9 @@ def create_app(server: "Server") -> Starlette:
         if path is None:
             return _not_found(f"onbekend scherm: {screen}")
         body = path.read_bytes()
-        etag = '"' + json.loads(body)["version"] + '"'
+        etag = '"' + _version_of(body) + '"'
         headers = {"ETag": etag, "Cache-Control": NO_CACHE, "Date": _http_date(server)}
-        if etag in _etags(request.headers.get("if-none-match", "")):
+        if _none_match(request.headers.get("if-none-match", ""), etag):
             return Response(status_code=304, headers=headers)
         return Response(body, media_type="application/json", headers=headers)
 
@@ -49,7 +57,10 @@ def create_app(server: "Server") -> Starlette:
         path = _inside(server.output, "media", request.path_params["name"])
         if path is None:
             return _not_found("onbekend bestand")
-        return FileResponse(path, headers={"Cache-Control": IMMUTABLE})
+        headers = {"Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
+        if path.suffix == ".html":
+            headers["Content-Security-Policy"] = SLIDE_HTML_POLICY
+        return FileResponse(path, headers=headers)
 
     async def player(request: Request) -> Response:
         name = request.path_params.get("name") or "index.html"
@@ -67,7 +78,8 @@ def create_app(server: "Server") -> Starlette:
         screen = request.path_params["screen"]
         if screen not in server.versions:
             return _not_found(f"onbekend scherm: {screen}")
-        stream = event_stream(server.broker, screen, server.versions.get(screen), request.is_disconnected)
+        stream = event_stream(server.broker, screen, server.versions.get(screen), request.is_disconnected,
+                              request.headers.get("last-event-id"))
         return StreamingResponse(stream, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -84,27 +96,39 @@ def create_app(server: "Server") -> Starlette:
                         f"<p><a href=\"dashboard\">Dashboard</a></p><p>Speler per scherm:</p><ul>{links}</ul>",
                         media_type="text/html")
 
+    settings = ServeSettings.read(server.root)
+    server.after_build.append(settings.refresh)
     beats_allowed, plays_allowed = heartbeat_limit(), plays_limit()  # per server: no state shared between apps
+    gate = ScreenGate(server.records, lambda: settings.keys_required)
 
     async def heartbeat(request: Request) -> Response:
-        screen, refused = screen_gate(request, server.records, set(server.versions), beats_allowed)
+        now = server.clock()
+        screen, refused = gate.check(request, set(server.versions), beats_allowed, now.timestamp())
         if refused:
             return refused
         data, refused = await read_json(request, MAX_HEARTBEAT_BYTES)
-        beat = parse_heartbeat(screen, data, server.clock()) if refused is None else None
+        try:
+            beat = parse_heartbeat(screen, data, now) if refused is None else None
+        except BadBody as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
         if beat is None:
-            return refused or JSONResponse({"error": "onbekende vorm"}, status_code=400)
+            return refused or JSONResponse({"error": "verwacht een JSON-object met version, item, resolution, "
+                                                     "user_agent en offset_ms"}, status_code=400)
         server.records.add_heartbeat(beat)
         return Response(status_code=204)
 
     async def plays(request: Request) -> Response:
-        screen, refused = screen_gate(request, server.records, set(server.versions), plays_allowed)
+        now = server.clock()
+        screen, refused = gate.check(request, set(server.versions), plays_allowed, now.timestamp())
         if refused:
             return refused
         data, refused = await read_json(request, MAX_PLAYS_BYTES)
-        rows = parse_plays(data) if refused is None else None
-        if rows is None:
-            return refused or JSONResponse({"error": "onbekende vorm"}, status_code=400)
+        if refused:
+            return refused
+        try:
+            rows = parse_plays(data, now)
+        except BadBody as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
         server.records.add_plays(screen, rows)
         return Response(status_code=204)
 
@@ -122,7 +146,7 @@ def create_app(server: "Server") -> Starlette:
         Route("/player/{name}", player),
         Route("/events/{screen}", events),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(SameOriginGuard, settings=settings)])
 
 
 def _inside(base: Path, *parts: str) -> Path | None:
@@ -135,6 +159,23 @@ def _inside(base: Path, *parts: str) -> Path | None:
 
 def _etags(header: str) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+def _version_of(manifest: bytes) -> str:
+    """The manifest's own version; for a file damaged on disk, a hash of its bytes (the player refuses it)."""
+    try:
+        version = json.loads(manifest)["version"]
+        if isinstance(version, str) and re.fullmatch(r"[0-9A-Za-z._-]{1,64}", version):
+            return version
+    except (ValueError, KeyError, TypeError, RecursionError):
+        pass
+    return hashlib.sha256(manifest).hexdigest()[:16]
+
+
+def _none_match(header: str, etag: str) -> bool:
+    """If-None-Match names this ETag (weak comparison, RFC 9110 13.1.2), or is '*': any current version."""
+    tags = _etags(header)
+    return "*" in tags or etag in tags
 
 
 def _http_date(server: "Server") -> str:

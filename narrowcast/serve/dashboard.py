@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,14 +15,16 @@ from starlette.routing import Route
 
 from ..errors import NarrowcastError
 from ..load import load_site
+from ..records import PLAYS_AHEAD
 from ..schedule import next_change_after
 from ..state import active_notices
-from .health import plays_by_item, screen_status
+from .auth import LoginThrottle, clear_session_cookie, current_user, session_token, set_session_cookie, too_many_tries
+from .health import BadBody, plays_by_item, read_json, screen_status
 
 if TYPE_CHECKING:
     from .server import Server
 
-COOKIE = "nc_session"
+MAX_NOTICE_BYTES = 16_384
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
 
 
@@ -37,31 +40,28 @@ def dashboard_data(server: "Server", now: datetime) -> dict:
         screens.append({"id": screen.id, "name": screen.name, "location": screen.location,
                         "newest_version": server.versions.get(screen.id), "next_change": change.isoformat() if change else None,
                         **status})
-    alerts = [{"screen": s["id"], "name": s["name"], "problem": "offline" if not s["online"] else "achter"}
-              for s in screens if not s["online"] or s["behind"]]
+    alerts = [{"screen": s["id"], "name": s["name"],
+               "problem": "offline" if not s["online"] else "achter" if s["behind"] else "melding",
+               "detail": s["problem"] if s["online"] else None}  # an offline screen's last words may be stale
+              for s in screens if not s["online"] or s["behind"] or s["problem"]]
     return {
         "time": now.isoformat(),
         "alerts": alerts,
         "screens": screens,
-        "plays_24h": plays_by_item(server.records.play_counts(now - timedelta(hours=24))),
-        "plays_7d": plays_by_item(server.records.play_counts(now - timedelta(days=7))),
+        "plays_24h": plays_by_item(server.records.play_counts(now - timedelta(hours=24), now + PLAYS_AHEAD)),
+        "plays_7d": plays_by_item(server.records.play_counts(now - timedelta(days=7), now + PLAYS_AHEAD)),
         "notices": [{"id": n.id, "text": n.text, "until": n.until.isoformat(), "screens": list(n.screens)} for n in notices],
         "last_error": server.state.last_error,
     }
 
 
-def current_user(server: "Server", request: Request) -> str | None:
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        return server.records.token_user(auth[7:].strip())
-    token = request.cookies.get(COOKIE)
-    return server.records.session_user(token, server.clock()) if token else None
-
-
 def routes(server: "Server") -> list[Route]:
-    def login_page(message: str = "", status: int = 200) -> Response:
+    throttle = LoginThrottle()
+    hashing = asyncio.Semaphore(1)
+
+    def login_page(message: str = "", status: int = 200, headers: dict | None = None) -> Response:
         html = _TEMPLATES.get_template("login.html").render(message=message)
-        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
 
     async def dashboard(request: Request) -> Response:
         user = current_user(server, request)
@@ -81,21 +81,29 @@ def routes(server: "Server") -> list[Route]:
             return login_page()
         form = await request.form()
         name, password = str(form.get("name", ""))[:100], str(form.get("password", ""))[:200]
-        ok = await asyncio.to_thread(server.records.check_password, name, password)
+        keys, now = throttle.keys(name, request), server.clock()
+        wait = throttle.wait(keys, now)
+        if wait:  # refused before any hashing: a flood of guesses costs nothing
+            return login_page(too_many_tries(wait), 429, {"Retry-After": str(math.ceil(wait.total_seconds()))})
+        throttle.attempt(keys, now)
+        async with hashing:  # scrypt, off the event loop and one at a time: a burst never takes both cores
+            ok = await asyncio.to_thread(server.records.check_password, name, password)
         if not ok:
             return login_page("Naam of wachtwoord klopt niet.", 401)
-        token = server.records.new_session(name, server.clock())
+        throttle.succeeded(keys)
+        old = session_token(request)
+        if old:
+            server.records.end_session(old)  # a session id planted before the login is never kept
         response = RedirectResponse("/dashboard", status_code=303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                            max_age=8 * 3600, path="/")
+        set_session_cookie(response, request, server.records.new_session(name, server.clock()))
         return response
 
     async def logout(request: Request) -> Response:
-        token = request.cookies.get(COOKIE)
+        token = session_token(request)
         if token:
             server.records.end_session(token)
         response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(COOKIE, path="/")
+        clear_session_cookie(response, request)
         return response
 
     async def rebuild(request: Request) -> Response:
@@ -109,10 +117,15 @@ def routes(server: "Server") -> list[Route]:
 
         if current_user(server, request) is None:
             return JSONResponse({"error": "inloggen nodig"}, status_code=401)
+        data, refused = await read_json(request, MAX_NOTICE_BYTES)
+        if refused:
+            return refused
         try:
-            data = await request.json()
-            notice = await asyncio.to_thread(create_notice, server.root, str(data.get("text", "")), server.clock(),
-                                             None, list(data.get("screens") or []), str(data.get("icon") or "informatie"))
+            text, screens, icon = notice_request(data)
+        except BadBody as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        try:
+            notice = await asyncio.to_thread(create_notice, server.root, text, server.clock(), None, screens, icon)
         except (ValueError, NarrowcastError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=422)
         await server.rebuild(f"melding {notice.id}")
@@ -126,6 +139,21 @@ def routes(server: "Server") -> list[Route]:
         Route("/api/rebuild", rebuild, methods=["POST"]),
         Route("/api/urgent", urgent, methods=["POST"]),
     ]
+
+
+def notice_request(data) -> tuple[str, list[str], str]:
+    """{"text": …, "screens": [ids], "icon": word} from the API; raises BadBody (Dutch) when it is not that shape."""
+    if not isinstance(data, dict):
+        raise BadBody('verwacht een JSON-object: {"text": "…", "screens": ["…"], "icon": "…"}')
+    text, screens, icon = data.get("text"), data.get("screens"), data.get("icon")
+    screens, icon = [] if screens is None else screens, "informatie" if icon is None else icon
+    if not isinstance(text, str):
+        raise BadBody("text: hier hoort de tekst van de melding")
+    if not isinstance(screens, list) or not all(isinstance(s, str) for s in screens):
+        raise BadBody('screens: hier hoort een lijst van scherm-ids, zoals ["werkplein-hal"]')
+    if not isinstance(icon, str):
+        raise BadBody("icon: hier hoort een icoonwoord, zoals informatie")
+    return text, screens, icon
 
 
 def _local(server: "Server"):

@@ -55,15 +55,17 @@ class Broker:
 
 
 def sse_message(version: str) -> bytes:
-    return f"event: version\ndata: {json.dumps({'version': version})}\n\n".encode()
+    """One event; its id is the version, so a reconnecting EventSource says what it last heard."""
+    return f"id: {version}\nevent: version\ndata: {json.dumps({'version': version})}\n\n".encode()
 
 
-async def event_stream(broker: Broker, screen: str, current: str | None, disconnected):
-    """The SSE body for one screen: the current version first, then every new one, with keep-alives."""
+async def event_stream(broker: Broker, screen: str, current: str | None, disconnected, last_event_id: str | None = None):
+    """The SSE body for one screen: the current version first (unless `last_event_id`, the
+    `Last-Event-ID` of a reconnecting screen, says it has it already), then every new one, with keep-alives."""
     queue = broker.subscribe(screen)
     try:
         yield b"retry: 3000\n\n"
-        if current:
+        if current and current != (last_event_id or "").strip():
             yield sse_message(current)
         while True:
             try:

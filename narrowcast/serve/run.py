@@ -9,6 +9,8 @@ import logging
 from .app import create_app
 from .server import Clock, Server
 
+log = logging.getLogger("narrowcast.serve")
+
 
 class DateHeader:
     """Every response carries the server clock's Date: screens correct their clocks by it."""
@@ -30,6 +32,12 @@ class DateHeader:
         return await self.app(scope, receive, send_with_date)
 
 
+def _report_end(task: asyncio.Task) -> None:
+    """A background duty that ended by itself is a fault: never silent."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("taak %s is gestopt", task.get_name(), exc_info=task.exception())
+
+
 def asgi_app(server: Server):
     app = create_app(server)
 
@@ -39,20 +47,25 @@ def asgi_app(server: Server):
 
         from .alerts import watch_health
 
-        await server.rebuild("start")  # after downtime: catch up at once
-        tasks = [asyncio.create_task(server.watch()), asyncio.create_task(watch_health(server, server.alerts_webhook()))]
+        tasks: list[asyncio.Task] = []
         scheduler = ContentScheduler(server)
-        scheduler.start()
-        try:
+        try:  # whatever happens from here on, the build worker and its browser are stopped at the end
+            await server.rebuild("start")  # after downtime: catch up at once
+            tasks += [asyncio.create_task(server.watch(), name="watcher"),
+                      asyncio.create_task(watch_health(server, server.alerts_webhook()), name="health")]
+            for task in tasks:
+                task.add_done_callback(_report_end)
+            scheduler.start()
             yield
         finally:
-            scheduler.shutdown()
-            for task in tasks:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            server.records.close()
-            await asyncio.to_thread(server.builder.close)
+            try:
+                scheduler.shutdown()
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)  # an end was reported by _report_end
+                server.records.close()
+            finally:
+                await asyncio.to_thread(server.builder.close)
 
     app.router.lifespan_context = lifespan
     return DateHeader(app, server)

@@ -1,7 +1,7 @@
 """`narrowcast serve`: rebuild on save, rebuild on schedule, announce new versions, serve it all.
 
-One Server per content folder. Builds run in a worker thread (the renderer drives its own
-Chromium and event loop there), one at a time; a failed rebuild keeps the last good output.
+One Server per content folder. Builds run in a worker process (serve/builder.py), one at a
+time; a rebuild that fails for any reason keeps the last good output and says why.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import time as clock_module
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
@@ -18,13 +19,14 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from ..state import NOTICES, STATE_DIR
-from .builder import Builder
+from .builder import Builder, failed, unexpected
 from .events import Broker
 
 log = logging.getLogger("narrowcast.serve")
 Clock = Callable[[], datetime]
 WATCHED_DIRS = ("slides", "playlists", "laws", "themes", "images", "templates")
 WATCHED_FILES = ("narrowcast.yaml",)
+WATCH_RETRY_SECONDS = 5
 
 
 def system_clock(tz: str = "Europe/Amsterdam") -> Clock:
@@ -69,45 +71,77 @@ class Server:
     # --- building -------------------------------------------------------------------------------
 
     async def rebuild(self, reason: str) -> bool:
-        """Build the state at the clock's now; announce every screen whose version changed."""
+        """Build the state at the clock's now; announce every screen whose version changed.
+
+        Never raises (the watcher, the scheduler and the start all call it): a rebuild that fails,
+        for whatever reason, keeps the last good output and says why in the log and `last_error`.
+        """
         async with self._lock:
-            now = self.clock()
-            outcome = await self.builder.build(self.root, now, self.jobs)
+            try:
+                now = self.clock()
+                outcome = await self.builder.build(self.root, now, self.jobs)
+            except Exception as exc:  # noqa: BLE001 - Builder.build does not raise; a stand-in might
+                outcome = failed(unexpected(exc), traceback.format_exc())
             if not outcome["ok"]:
-                self.state.last_error = outcome["error"]
-                if outcome["content"]:
-                    log.warning("herbouw (%s) mislukt, de vorige versie blijft staan:\n%s", reason, outcome["error"])
-                else:
-                    log.error("herbouw (%s) mislukt: %s", reason, outcome["error"])
+                self._report_failure(reason, outcome)
                 return False
-            self.state.last_error = None
-            self.state.last_ok = now.isoformat()
-            self.state.builds += 1
-            changed = {s: v for s, v in outcome["versions"].items() if self.versions.get(s) != v}
-            self.versions = dict(outcome["versions"])
-            for screen, version in changed.items():
-                self.broker.publish(screen, version)
-            for callback in self.after_build:
-                callback()
-            log.info("gebouwd (%s): %d gemaakt, %d uit cache, %d schermen nieuw, %.1f s",
-                     reason, outcome["rendered"], outcome["cached"], len(changed), outcome["seconds"])
+            self._announce(reason, now, outcome)
             return True
 
+    def _report_failure(self, reason: str, outcome: dict) -> None:
+        self.state.last_error = outcome["error"]
+        if outcome["content"]:
+            log.warning("herbouw (%s) mislukt, de vorige versie blijft staan:\n%s", reason, outcome["error"])
+        else:
+            detail = outcome.get("detail")
+            log.error("herbouw (%s) mislukt: %s%s", reason, outcome["error"], f"\n{detail}" if detail else "")
+
+    def _announce(self, reason: str, now: datetime, outcome: dict) -> None:
+        self.state.last_error = None
+        self.state.last_ok = now.isoformat()
+        self.state.builds += 1
+        changed = {s: v for s, v in outcome["versions"].items() if self.versions.get(s) != v}
+        self.versions = dict(outcome["versions"])
+        for screen, version in changed.items():
+            self.broker.publish(screen, version)
+        for callback in self.after_build:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - the build is published; the next steps must not undo that
+                log.exception("na de build (%s): %s mislukt", reason, getattr(callback, "__qualname__", callback))
+        log.info("gebouwd (%s): %d gemaakt, %d uit cache, %d schermen nieuw, %.1f s",
+                 reason, outcome["rendered"], outcome["cached"], len(changed), outcome["seconds"])
+
     def _read_versions(self) -> None:
+        """The versions published before this start, so that only real changes are announced."""
         index = self.output / "index.json"
-        if index.is_file():
+        if not index.is_file():
+            return
+        try:
             self.versions = {s["id"]: s["version"] for s in json.loads(index.read_text(encoding="utf-8"))["screens"]}
+        except (OSError, ValueError, LookupError, TypeError, RecursionError) as exc:  # damaged: the first build writes it anew
+            log.warning("%s is beschadigd (%s: %s); de eerste build maakt het opnieuw", index, type(exc).__name__, exc)
 
     # --- watching -------------------------------------------------------------------------------
 
     async def watch(self) -> None:
-        """Rebuild when a content file is saved; several saves within the debounce make one build."""
+        """Rebuild when a content file is saved; several saves within the debounce make one build.
+
+        Runs until cancelled: a rebuild never raises, and if watching itself fails it starts again.
+        """
         from watchfiles import awatch
 
-        async for changes in awatch(self.root, watch_filter=self._is_content, debounce=self.debounce_ms,
-                                    step=self.step_ms, recursive=True):
-            names = sorted({Path(p).relative_to(self.root).as_posix() for _, p in changes})
-            await self.rebuild("opgeslagen: " + ", ".join(names[:3]) + (" …" if len(names) > 3 else ""))
+        while True:
+            try:
+                async for changes in awatch(self.root, watch_filter=self._is_content, debounce=self.debounce_ms,
+                                            step=self.step_ms, recursive=True):
+                    names = sorted({Path(p).relative_to(self.root).as_posix() for _, p in changes})
+                    await self.rebuild("opgeslagen: " + ", ".join(names[:3]) + (" …" if len(names) > 3 else ""))
+            except Exception as exc:  # noqa: BLE001 - e.g. the folder was moved away for a moment
+                self.state.last_error = (f"het bewaken van de inhoudsmap is mislukt ({type(exc).__name__}: {exc}); "
+                                         f"over {WATCH_RETRY_SECONDS} s opnieuw")
+                log.exception("bewaken mislukt, over %d s opnieuw", WATCH_RETRY_SECONDS)
+            await asyncio.sleep(WATCH_RETRY_SECONDS)
 
     def _is_content(self, _change, path: str) -> bool:
         try:
@@ -123,9 +157,14 @@ class Server:
     # --- health ---------------------------------------------------------------------------------
 
     def alerts_webhook(self) -> str | None:
+        """The webhook named in narrowcast.yaml; None when there is none or the content cannot be read now."""
         from ..load import load_site
 
-        site, _ = load_site(self.root)
+        try:
+            site, _ = load_site(self.root)
+        except Exception:  # noqa: BLE001 - the start build reports what is wrong; the server starts anyway
+            log.exception("de webhook voor meldingen kon niet gelezen worden")
+            return None
         return site.config.alerts_webhook if site else None
 
     def health(self) -> dict:
