@@ -128,13 +128,16 @@ def build(ctx: click.Context, at: str | None, out: Path | None, jobs: int, no_ca
     root = _root(ctx)
     if at and out is None:
         raise NarrowcastError("--at bouwt nooit in de live output/; geef ook --out MAP")
-    now = _moment(root, at)
-    # Chromium starts first, so its launch overlaps loading the rest of narrowcast and the checks.
+    # A moment given is checked before anything starts; "now" needs the model's imports, which
+    # then overlap Chromium's launch: Chromium starts first, as the rest of narrowcast loads.
+    now = _moment(root, at) if at else None
     pool = early_browser(root.resolve(), RenderCache.beside(root.resolve() / "output", enabled=not no_cache),
                          jobs, configured_chromium(root))
     try:
         from .build import build as run_build
         from .terminal import progress_bar
+
+        now = now or _moment(root, None)
 
         with progress_bar("Dia's maken", disabled=quiet) as progress:
             report = run_build(root, now, out=out, jobs=jobs, progress=progress, force=_force_reason(force, reason),

@@ -224,12 +224,12 @@ def outside_findings(text: str, shown: str) -> list[Finding]:
             for match in _OUTSIDE.finditer(text)]
 
 
-def template_findings(folder: Path, shown: str) -> list[Finding]:
-    """Syntax errors and outside addresses in every template under folder."""
+def template_findings(folder: Path, shown: str, syntax: bool = True) -> list[Finding]:
+    """Outside addresses in every template under folder, and (unless `syntax` is off) syntax errors."""
     findings = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         text, name = path.read_text(encoding="utf-8", errors="replace"), f"{shown}/{path.relative_to(folder).as_posix()}"
-        findings += _syntax_findings(text, name) + outside_findings(text, name)
+        findings += (_syntax_findings(text, name) if syntax else []) + outside_findings(text, name)
     return findings
 
 

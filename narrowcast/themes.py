@@ -141,8 +141,9 @@ def _resolve(root: Path, name: str) -> tuple[Theme | None, list[Finding]]:
         shown = _shown(root, folder)
         if (folder / "theme.css").is_file():
             findings += sheet_findings(folder / "theme.css", f"{shown}/theme.css")
-        if (folder / "templates").is_dir():
-            findings += template_findings(folder / "templates", f"{shown}/templates")
+        if (folder / "templates").is_dir():  # the shipped templates' syntax is held by our tests
+            findings += template_findings(folder / "templates", f"{shown}/templates",
+                                          syntax=folder.parent != BUILTIN_THEMES)
         parent = settings.get("extends")
         if parent is None and folder.parent != BUILTIN_THEMES:
             parent = BASE_THEME  # every content theme rests on the built-in one, for its templates
