@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS screen_keys (screen TEXT PRIMARY KEY, key_hash TEXT N
 """
 
 
-def _unusable(exc: Exception) -> NarrowcastError:
+def unusable(exc: Exception) -> NarrowcastError:
     """A database that cannot be opened, in words that say what to do."""
     shown = f"{STATE_DIR}/{DB_FILE}"
     if getattr(exc, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
@@ -94,7 +94,7 @@ class Records:
             self._db.executescript(_SCHEMA)
             self._upgrade()
         except (sqlite3.DatabaseError, OSError) as exc:
-            raise _unusable(exc) from None
+            raise unusable(exc) from None
         self._lock = threading.Lock()
 
     def close(self) -> None:

@@ -135,3 +135,30 @@ async def _ask_every_page(app) -> None:
             except Exception as exc:  # noqa: BLE001 — the app raised: what a 500 would have been
                 raise AssertionError(f"{method} {path} raised {exc!r}") from exc
             assert response.status_code < 500, (method, path, response.status_code, response.text[:500])
+
+
+def test_a_database_damaged_while_the_server_runs_gives_a_dutch_503_not_a_500(base, tmp_path):
+    """Found by a hostile review: the database cut short under a running server made screen writes 500."""
+    from narrowcast.serve.app import create_app
+    from narrowcast.serve.server import Server
+
+    from .liveserver import ManualClock
+
+    root = _damaged_copy(base, tmp_path / "kopie", "slides/wijzigingen.yaml",
+                         (base / "slides/wijzigingen.yaml").read_bytes())
+    server = Server(root, ManualClock(datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Europe/Amsterdam"))))
+    server.versions = {"hal": "v1"}
+    database = root / STATE_DIR / "narrowcast.db"
+    database.write_bytes(database.read_bytes()[:3000])
+
+    async def ask():
+        transport = httpx.ASGITransport(app=create_app(server))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await client.post("/api/screens/hal/heartbeat", json={"version": "v1"})
+
+    try:
+        response = run_in_own_loop(ask())
+    finally:
+        server.records.close()
+    assert response.status_code == 503, (response.status_code, response.text)
+    assert ".state/narrowcast.db" in response.json()["error"] and "Zet het bestand opzij" in response.json()["error"]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
+import sqlite3
 from email.utils import formatdate
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from ..render import SLIDE_CSP
+from ..errors import NarrowcastError
 from .dashboard import routes as dashboard_routes
 from .events import event_stream
 from .guard import SameOriginGuard
@@ -146,7 +149,17 @@ def create_app(server: "Server") -> Starlette:
         Route("/player/{name}", player),
         Route("/events/{screen}", events),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(SameOriginGuard, settings=settings)])
+    return Starlette(routes=routes, middleware=[Middleware(SameOriginGuard, settings=settings)],
+                     exception_handlers={sqlite3.DatabaseError: _state_broken, NarrowcastError: _state_broken})
+
+
+async def _state_broken(request: Request, exc: Exception) -> Response:
+    """The state database (or another state file) broke while serving: a Dutch 503, no traceback."""
+    from ..records import unusable
+
+    error = exc if isinstance(exc, NarrowcastError) else unusable(exc)
+    logging.getLogger("narrowcast.serve").error("%s %s: %s", request.method, request.url.path, error)
+    return JSONResponse({"error": str(error)}, status_code=503, headers={"Retry-After": "30"})
 
 
 def _inside(base: Path, *parts: str) -> Path | None:
