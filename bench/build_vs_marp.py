@@ -88,7 +88,7 @@ def write_deck(folder: Path, count: int) -> Path:
     """The same slides as a Marp deck at 1280x720, the icons as local SVG files."""
     folder.mkdir(parents=True)
     for word, name in ICON_FILES.items():
-        shutil.copy(REPO / "narrowcast/icons/lucide" / f"{name}.svg", folder / f"{word}.svg")
+        shutil.copy(REPO / "narrowcast/assets/icons/lucide" / f"{name}.svg", folder / f"{word}.svg")
     slides = []
     for i in range(count):
         title, text, icon = slide_text(i)
@@ -326,7 +326,7 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPO))
-    from narrowcast.browser import find_chromium, launch_args
+    from narrowcast.render.browser import find_chromium, launch_args
 
     chromium = find_chromium()
     version = subprocess.run([chromium, "--version"], capture_output=True, text=True).stdout.strip()

@@ -118,8 +118,9 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from narrowcast.browser import find_chromium, launch_args
-    from narrowcast.build import build
+    from narrowcast.render.browser import find_chromium, launch_args
+    from narrowcast.publish.build import BuildOptions, build
+    from narrowcast.render.pool import RenderPool
 
     print("command:", shlex.join(["python", *sys.argv]))
     print("cores:", os.cpu_count(), "| python", sys.version.split()[0])
@@ -127,7 +128,8 @@ def main() -> int:
         tmp = Path(tmp)
         root = content(tmp / "inhoud", args.seconds)
         with ThreadPoolExecutor(1) as pool:
-            pool.submit(build, root, NOW).result()
+            with RenderPool() as renderer:  # its own thread: Playwright's sync API may run in this one later
+                pool.submit(build, root, NOW, BuildOptions(), renderer).result()
         server = NarrowcastServer(root, free_port(), tmp / "serve.log")
         profile = tmp / "profiel"
         try:

@@ -31,8 +31,9 @@ from zoneinfo import ZoneInfo
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from narrowcast.build import build  # noqa: E402
-from narrowcast.example import copy_example  # noqa: E402
+from narrowcast.publish.build import BuildOptions, build  # noqa: E402
+from narrowcast.render.pool import RenderPool  # noqa: E402
+from narrowcast.commands.example import copy_example  # noqa: E402
 from tests.serving import free_port  # noqa: E402
 
 
@@ -166,7 +167,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="nc-load-"))
     root = work / "voorbeeld"
     copy_example(root)
-    build(root, datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam")))
+    with RenderPool() as renderer:
+        build(root, datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam")), BuildOptions(), renderer)
     port = free_port()
     log = open(work / "serve.log", "wb")
     server = subprocess.Popen([sys.executable, "-m", "narrowcast", "-C", str(root), "serve", "--port", str(port),

@@ -11,6 +11,21 @@ from pathlib import Path
 from .errors import ContentError, Finding
 
 CONFIG_FILE = "narrowcast.yaml"
+# What a content folder is made of besides narrowcast.yaml: a build's input, what `serve` watches,
+# what `init` copies. One list, so a new kind of content is added in one place.
+CONTENT_DIRS = ("slides", "playlists", "laws", "themes", "images", "templates")
+STATE_DIR = ".state"  # what narrowcast keeps besides the content (state/files.py, state/records.py)
+NOTICES = "urgent.json"  # in STATE_DIR: the one state file that is a build's input
+
+
+def is_content(relative: Path) -> bool:
+    """Whether a path inside the content folder is a build's input (editor temp files are not)."""
+    parts, name = relative.parts, relative.name
+    if not parts or name.startswith((".#", "~")) or name.endswith(("~", ".swp", ".tmp")):
+        return False
+    if parts[0] == STATE_DIR:
+        return parts[1:] == (NOTICES,)  # a notice made from the command line; never the database
+    return parts[0] in CONTENT_DIRS or relative.as_posix() == CONFIG_FILE
 
 
 def find_root(start: Path) -> Path:

@@ -55,7 +55,7 @@ def minimal(tmp_path: Path) -> Path:
 
 
 def copy_example(target: Path) -> Path:
-    from narrowcast.example import copy_example as init_copy
+    from narrowcast.commands.example import copy_example as init_copy
 
     init_copy(target)
     return target
@@ -88,7 +88,7 @@ def playwright_driver():
 
 
 def chromium_options() -> dict:
-    from narrowcast.browser import find_chromium, launch_args
+    from narrowcast.render.browser import find_chromium, launch_args
 
     executable = find_chromium(shell=False)  # a screen runs the full browser
     return {"executable_path": executable,

@@ -18,11 +18,11 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from narrowcast.browser import find_chromium
-from narrowcast.build import build
-from narrowcast.cli import cli
+from narrowcast.render.browser import find_chromium
+from .building import build
+from narrowcast.commands.cli import cli
 from narrowcast.errors import ContentError, NarrowcastError
-from narrowcast.load import load_site
+from narrowcast.content.load import load_site
 
 from .conftest import REPO, copy_example
 
@@ -261,7 +261,7 @@ def test_media_of_recent_manifests_are_kept(tmp_path: Path):
 
 
 def test_missing_browser_says_what_to_do(monkeypatch, tmp_path: Path):
-    import narrowcast.browser as b
+    import narrowcast.render.browser as b
 
     monkeypatch.setenv("NARROWCAST_CHROMIUM", "")
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))
@@ -284,7 +284,7 @@ def _executable(path: Path) -> str:
 def test_browser_search_order_prefers_the_headless_shell_for_rendering(monkeypatch, tmp_path: Path):
     """Configured path, then $NARROWCAST_CHROMIUM, then Playwright's own, then the system's; a
     headless shell before a full browser at the last two steps, unless a full browser is asked for."""
-    import narrowcast.browser as b
+    import narrowcast.render.browser as b
 
     bin_dir = tmp_path / "bin"
     system = {"chromium": _executable(bin_dir / "chromium"),
@@ -310,7 +310,7 @@ def test_browser_search_order_prefers_the_headless_shell_for_rendering(monkeypat
 
 
 def test_only_a_headless_shell_runs_in_one_process():
-    from narrowcast.browser import launch_args
+    from narrowcast.render.browser import launch_args
 
     assert "--single-process" in launch_args("/usr/lib/chromium/chromium-headless-shell")
     assert "--single-process" in launch_args("/x/chromium_headless_shell-1200/chrome-linux/headless_shell")
@@ -319,13 +319,13 @@ def test_only_a_headless_shell_runs_in_one_process():
 
 
 def test_chromium_in_narrowcast_yaml_is_the_browser_a_build_uses(minimal: Path, tmp_path: Path):
-    from narrowcast.pool import configured_chromium
+    from narrowcast.render.browser import configured_chromium
 
-    assert configured_chromium(minimal) is None
+    assert configured_chromium(minimal, load_site(minimal)[0].config.chromium) is None
     config = minimal / "narrowcast.yaml"
     config.write_text(config.read_text(encoding="utf-8") + "chromium: bin/mijn-chromium\n", encoding="utf-8")
-    assert configured_chromium(minimal) == str((minimal / "bin/mijn-chromium").resolve())
     assert load_site(minimal)[0].config.chromium == "bin/mijn-chromium"
+    assert configured_chromium(minimal, "bin/mijn-chromium") == str((minimal / "bin/mijn-chromium").resolve())
     # A path that does not exist is a clear error, not a traceback, and nothing is published.
     result = CliRunner().invoke(cli, ["-C", str(minimal), "build", "-q"])
     assert result.exit_code == 1
@@ -348,7 +348,7 @@ def test_the_wheel_carries_the_example_content(tmp_path: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "narrowcast/example/narrowcast.yaml" in names
     assert any(n.startswith("narrowcast/example/slides/") for n in names)
-    assert "narrowcast/themes/default/theme.yaml" in names and "narrowcast/icons/aliases.yaml" in names
+    assert "narrowcast/assets/themes/default/theme.yaml" in names and "narrowcast/assets/icons/aliases.yaml" in names
 
 
 def test_a_kept_browser_has_the_document_loaded_before_the_first_saved_slide(minimal: Path, monkeypatch):
@@ -356,7 +356,10 @@ def test_a_kept_browser_has_the_document_loaded_before_the_first_saved_slide(min
     load the theme's document anyway, so the first saved slide only swaps a body."""
     import time as clock
 
-    import narrowcast.pool as pool_module
+    import narrowcast.render.pool as pool_module
+    from narrowcast.publish.build import BuildOptions
+    from narrowcast.publish.build import build as build_with
+    from narrowcast.render.slides import prepare_pages
 
     build(minimal, NOW)  # fills the render cache; its own browser is closed
     loads: list[bool] = []
@@ -368,8 +371,9 @@ def test_a_kept_browser_has_the_document_loaded_before_the_first_saved_slide(min
         return loaded
 
     monkeypatch.setattr(pool_module._Page, "load", load)
-    first = build(minimal, NOW, keep_browser=True)
-    try:
+    with pool_module.RenderPool(2) as renderer:  # kept between builds, as the server's build worker does
+        first = build_with(minimal, NOW, BuildOptions(), renderer)
+        prepare_pages(renderer, list(first.renders.values()))
         assert first.rendered == 0
         deadline = clock.monotonic() + 30
         while loads.count(True) < 2 and clock.monotonic() < deadline:  # both pages, in the background
@@ -379,19 +383,16 @@ def test_a_kept_browser_has_the_document_loaded_before_the_first_saved_slide(min
         slide.write_text(slide.read_text(encoding="utf-8").replace("Verandert er iets?", "Is er iets veranderd?"),
                          encoding="utf-8")
         loads.clear()
-        second = build(minimal, NOW, keep_browser=True)
+        second = build_with(minimal, NOW, BuildOptions(), renderer)
         assert second.rendered == 1
         assert loads[0] is False, "the saved slide went to a page that had the document"
-    finally:
-        for kept in list(pool_module.RenderPool._shared.values()):
-            kept.close()
 
 
 @browser
 def test_a_page_that_swaps_in_the_next_slide_takes_its_language_direction_and_title(monkeypatch):
     """Pages keep the theme's head and swap only the body; a slide in another language (or with
     another title) still gets its own root attributes and title, as if its document were loaded."""
-    import narrowcast.pool as pool_module
+    import narrowcast.render.pool as pool_module
 
     def document(lang: str, direction: str, title: str, text: str) -> str:
         return (f'<!DOCTYPE html><html lang="{lang}" dir="{direction}"><head><title>{title}</title>'

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from narrowcast.build import build
-from narrowcast.cache import CACHE_DIR, STALE_TEMP_SECONDS, RenderCache
-from narrowcast.cli import cli
+from .building import build
+from narrowcast.render.cache import CACHE_DIR, STALE_TEMP_SECONDS, RenderCache
+from narrowcast.commands.cli import cli
 
 from .conftest import MINIMAL_PLAYLIST, MINIMAL_SITE, write_files
 from .test_build import browser
@@ -142,7 +142,7 @@ def test_a_theme_change_renders_every_slide_again(tmp_path: Path):
     build(root, NOW)
     override = root / "templates/layouts"
     override.mkdir(parents=True)
-    from narrowcast.themes import BUILTIN_THEMES
+    from narrowcast.assets.themes import BUILTIN_THEMES
 
     standard = (BUILTIN_THEMES / "default/templates/layouts/standard.html").read_text(encoding="utf-8")
     (override / "standard.html").write_text(standard + "\n{# anders #}\n", encoding="utf-8")
@@ -230,7 +230,7 @@ def test_a_record_of_the_wrong_shape_is_a_miss_never_an_exception(tmp_path: Path
 
 
 def test_png_problem_tells_a_whole_png_from_a_damaged_one():
-    from narrowcast.cache import png_problem
+    from narrowcast.render.cache import png_problem
 
     good = _png(8, 4)
     assert png_problem(good, 8, 4) is None
@@ -292,7 +292,7 @@ def test_a_cache_record_of_the_wrong_shape_renders_the_slide_again(tmp_path: Pat
 @browser
 def test_a_render_that_is_no_whole_png_is_never_published(monkeypatch, tmp_path: Path):
     from narrowcast.errors import NarrowcastError
-    from narrowcast.pool import Renderer
+    from narrowcast.render.pool import Renderer
 
     root = _content(tmp_path / "inhoud", count=1)
     render = Renderer.render

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from narrowcast.cli import cli
+from narrowcast.commands.cli import cli
 
 from .conftest import MINIMAL_SLIDE
 
@@ -137,7 +137,7 @@ def test_a_damaged_urgent_file_stops_a_build_and_the_live_output_stays(minimal: 
 
 def test_notices_saved_by_narrowcast_still_read_back(minimal: Path):
     """The stricter reader accepts everything `narrowcast urgent` writes."""
-    from narrowcast.state import Notice, load_notices, save_notices
+    from narrowcast.state.files import Notice, load_notices, save_notices
 
     notice = Notice("melding-1", "Dicht.", datetime(2026, 11, 23, 10, tzinfo=AMS), datetime(2026, 11, 24, tzinfo=AMS),
                     ("hal",), "bel")
@@ -148,7 +148,7 @@ def test_notices_saved_by_narrowcast_still_read_back(minimal: Path):
 # --- .state/narrowcast.db --------------------------------------------------------------------------
 
 def _database(root: Path) -> Path:
-    from narrowcast.records import Records
+    from narrowcast.state.records import Records
 
     records = Records(root)
     records.set_user("anna", "een lang wachtwoord", datetime(2026, 11, 23, tzinfo=AMS))
@@ -221,7 +221,7 @@ def test_a_memo_with_the_right_stamp_but_wrong_entries_is_checked_again(minimal:
 def test_a_damaged_retention_log_keeps_every_live_image(tmp_path: Path):
     """The log of recent publications says which old images screens may still ask for; when it is
     damaged, every image of the live build is carried over (nothing a screen needs goes missing)."""
-    from narrowcast.publish import builds_dir, carry_media, new_build_dir, publish
+    from narrowcast.publish.swap import builds_dir, carry_media, new_build_dir, publish
 
     target = tmp_path / "output"
     now = datetime(2026, 11, 23, 10, tzinfo=AMS)
@@ -240,7 +240,7 @@ def test_a_damaged_retention_log_keeps_every_live_image(tmp_path: Path):
 
 
 def test_a_forced_log_cut_off_midway_stays_one_record_per_line(minimal: Path):
-    from narrowcast.state import record_forced
+    from narrowcast.state.files import record_forced
 
     path = minimal / ".state/forced.jsonl"
     path.parent.mkdir()
@@ -252,7 +252,7 @@ def test_a_forced_log_cut_off_midway_stays_one_record_per_line(minimal: Path):
 
 def test_a_forced_log_that_cannot_be_written_stops_the_forced_publication(minimal: Path):
     from narrowcast.errors import NarrowcastError
-    from narrowcast.state import record_forced
+    from narrowcast.state.files import record_forced
 
     (minimal / ".state/forced.jsonl").mkdir(parents=True)
     with pytest.raises(NarrowcastError, match=r"\.state/forced\.jsonl kan niet bijgewerkt worden"):
@@ -262,7 +262,7 @@ def test_a_forced_log_that_cannot_be_written_stops_the_forced_publication(minima
 # --- a slide's image deleted between the check and the render --------------------------------------
 
 def test_an_image_deleted_after_the_check_names_the_slide_and_its_image_field(minimal: Path, monkeypatch):
-    import narrowcast.build as build_module
+    import narrowcast.publish.build as build_module
 
     (minimal / "images").mkdir()
     (minimal / "images/foto.png").write_bytes((Path(__file__).parents[1] / "images/formulier-pictogram.png").read_bytes())
@@ -272,14 +272,14 @@ def test_an_image_deleted_after_the_check_names_the_slide_and_its_image_field(mi
     before = _tree(minimal / "output")
     (minimal / "slides/wijzigingen.yaml").write_text(MINIMAL_SLIDE.replace("1 week", "een week") +
                                                      "image: images/foto.png\nimage_alt: Een formulier\n", encoding="utf-8")
-    checked = build_module.load_and_check
+    checked = build_module.check_content
 
     def check_then_delete(*args, **kwargs):
         found = checked(*args, **kwargs)
         (minimal / "images/foto.png").unlink()  # someone tidies the images folder just now
         return found
 
-    monkeypatch.setattr(build_module, "load_and_check", check_then_delete)
+    monkeypatch.setattr(build_module, "check_content", check_then_delete)
     _fails_with(minimal, ["build", "-q"], "slides/wijzigingen.yaml:5:8: fout: image: afbeelding 'images/foto.png'",
                 "er is niets gepubliceerd")
     assert _tree(minimal / "output") == before
@@ -290,7 +290,7 @@ def test_an_image_deleted_after_the_check_names_the_slide_and_its_image_field(mi
 _HOLD_LOCK = """
 import sys
 from pathlib import Path
-from narrowcast.state import build_lock
+from narrowcast.state.files import build_lock
 
 with build_lock(Path(sys.argv[1])):
     print("held", flush=True)
@@ -373,7 +373,8 @@ def test_two_notices_made_at_the_same_moment_are_both_kept(minimal: Path, monkey
     lock around that, the slower one wrote back a list without the other's notice."""
     import threading
 
-    from narrowcast import state, urgent
+    from narrowcast.publish import urgent
+    from narrowcast.state import files as state
 
     read = state.load_notices
 
@@ -422,7 +423,7 @@ def test_a_write_that_fails_while_publishing_is_named_and_the_live_output_stays(
     """A full disk, say: the OS refuses a write in the middle of publishing."""
     import errno
 
-    import narrowcast.build as build_module
+    import narrowcast.publish.build as build_module
 
     assert _run(minimal, "build", "-q").exit_code == 0
     before = _tree(minimal / "output")

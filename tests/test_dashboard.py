@@ -13,8 +13,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from narrowcast.cli import cli
-from narrowcast.records import Heartbeat, Records
+from narrowcast.commands.cli import cli
+from narrowcast.state.records import Heartbeat, Records
 from narrowcast.serve.health import OFFLINE_AFTER, RateLimit, screen_status
 
 from .conftest import REPO

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 from PIL import Image
 
-from narrowcast.cache import CACHE_DIR
+from narrowcast.render.cache import CACHE_DIR
 
 from .conftest import INSECURE_HOST, write_files
 from .serving import NarrowcastServer, descendants, free_port, wait_gone, wait_health, write_player_site

@@ -249,7 +249,7 @@ def test_remembered_findings_are_the_same_and_only_changed_slides_are_checked_ag
     """check.content.FindingsMemo: same findings as a fresh check; a saved slide, other `checks:`
     settings or another checking code make those slides be checked again."""
     import narrowcast.check.content as content
-    from narrowcast.load import load_site
+    from narrowcast.content.load import load_site
 
     from .conftest import copy_example
 
@@ -287,7 +287,7 @@ def test_remembered_findings_are_the_same_and_only_changed_slides_are_checked_ag
 def test_parsed_hyphenation_patterns_are_kept_per_machine_and_a_bad_copy_is_parsed_again(tmp_path: Path, monkeypatch):
     import pyphen
 
-    from narrowcast import hyphenation
+    from narrowcast.assets import hyphenation
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     path = pyphen.LANGUAGES["nl_NL"]

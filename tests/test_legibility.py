@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from narrowcast.check.legibility import min_cap_height_px, pixel_mm
-from narrowcast.cli import cli
-from narrowcast.model import Screen
+from narrowcast.commands.cli import cli
+from narrowcast.content.model import Screen
 
 from .conftest import MINIMAL_SITE, write_files
 from .test_build import browser

@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from narrowcast.cli import cli
-from narrowcast.load import load_site
-from narrowcast.schema import KINDS, schema_for
+from narrowcast.commands.cli import cli
+from narrowcast.content.load import load_site
+from narrowcast.content.schema import KINDS, schema_for
 from narrowcast.yamlsource import read_documents
 
 from .conftest import REPO, write_files

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from narrowcast.build import build
+from .building import build
 
 from .conftest import REPO, copy_example
 from .serving import SERVER_AT, Nginx, NarrowcastServer, free_port, write_player_site

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from narrowcast.records import Heartbeat, Records
+from narrowcast.state.records import Heartbeat, Records
 from narrowcast.serve.health import BadBody, parse_heartbeat
 
 from .conftest import INSECURE_HOST, chromium_options

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from narrowcast.cli import cli
-from narrowcast.load import load_site
-from narrowcast.schedule import live_items
+from narrowcast.commands.cli import cli
+from narrowcast.content.load import load_site
+from narrowcast.schedule.plan import live_items
 
 from .test_build import NOW, _tree_digest, browser
 

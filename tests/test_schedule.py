@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from narrowcast.load import load_site
-from narrowcast.schedule import live_items, next_change_after, plan_screen
-from narrowcast.state import Notice
+from narrowcast.content.load import load_site
+from narrowcast.schedule.plan import live_items, next_change_after, plan_screen
+from narrowcast.state.files import Notice
 
 from .conftest import MINIMAL_SITE, write_files
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from narrowcast.scheduler import planned_moments
+from narrowcast.content.load import load_site
+from narrowcast.serve.scheduler import planned_moments
+from narrowcast.state.files import Notice
 from narrowcast.serve.server import shifted_clock
 
 from .conftest import REPO
@@ -20,12 +22,20 @@ from .test_serve import fresh_copy, prebuilt  # noqa: F401  (fixture)
 AMS = ZoneInfo("Europe/Amsterdam")
 
 
-def test_planned_moments_come_from_the_content_and_the_clock():
-    moments = planned_moments(REPO, datetime(2026, 12, 30, 15, 0, tzinfo=AMS))
+def test_planned_moments_come_from_the_published_site_and_the_clock():
+    site, _ = load_site(REPO)
+    moments = planned_moments(site, [], datetime(2026, 12, 30, 15, 0, tzinfo=AMS))
     assert moments[0] == (datetime(2026, 12, 31, 0, 0, 5, tzinfo=AMS), "nieuwe dag")
     assert (datetime(2027, 1, 1, 0, 0, tzinfo=AMS), "wet participatiewet-in-balans-fase-3: ingang") in moments
-    later = planned_moments(REPO, datetime(2027, 2, 1, 12, 0, tzinfo=AMS))
+    later = planned_moments(site, [], datetime(2027, 2, 1, 12, 0, tzinfo=AMS))
     assert [reason for _, reason in later] == ["nieuwe dag"], "moments beyond three days wait for a later round"
+
+
+def test_before_a_good_build_only_midnight_and_the_notices_are_planned():
+    now = datetime(2026, 12, 30, 15, 0, tzinfo=AMS)
+    notice = Notice("dicht", "Vandaag dicht.", now, now + timedelta(hours=2))
+    assert planned_moments(None, [notice], now) == [(now + timedelta(hours=2), "melding dicht voorbij"),
+                                                    (datetime(2026, 12, 31, 0, 0, 5, tzinfo=AMS), "nieuwe dag")]
 
 
 @browser

@@ -23,9 +23,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from narrowcast.cli import cli
-from narrowcast.records import Records
-from narrowcast.state import load_notices
+from narrowcast.commands.cli import cli
+from narrowcast.state.records import Records
+from narrowcast.state.files import load_notices
 
 from .liveserver import ManualClock, live_server
 from .serving import NarrowcastServer, free_port

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from narrowcast.build import build
+from .building import build
 
 from .conftest import copy_example
 from .serving import NarrowcastServer, free_port

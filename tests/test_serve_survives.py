@@ -21,9 +21,9 @@ import httpx
 import psutil
 import pytest
 
-from narrowcast.cache import CACHE_DIR
+from narrowcast.render.cache import CACHE_DIR
 from narrowcast.serve import alerts
-from narrowcast.serve.builder import build_in_worker
+from narrowcast.serve.builder import BuildOutcome, build_in_worker
 from narrowcast.serve.server import Server
 
 from .conftest import run_in_own_loop, write_files
@@ -51,9 +51,9 @@ def _build_worker(server_pid: int) -> psutil.Process:
 # __mp_main__ (multiprocessing's spawn does), so the bug is in the worker, where builds run. Unlike a
 # broken content file, which the checks learn to name, it stays an unexpected failure.
 BUGGY_SERVE = """\
-import narrowcast.build
+import narrowcast.publish.build
 
-_build = narrowcast.build.build
+_build = narrowcast.publish.build.build
 
 
 def build(root, *args, **kwargs):
@@ -62,9 +62,9 @@ def build(root, *args, **kwargs):
     return _build(root, *args, **kwargs)
 
 
-narrowcast.build.build = build
+narrowcast.publish.build.build = build
 if __name__ == "__main__":
-    from narrowcast.cli import main
+    from narrowcast.commands.cli import main
 
     main()
 """
@@ -166,7 +166,7 @@ def test_a_server_killed_outright_leaves_no_build_worker_behind(tmp_path: Path):
 
 @browser
 def test_the_in_process_stop_ends_the_worker_even_after_a_failed_step(monkeypatch, tmp_path: Path):
-    from narrowcast import scheduler
+    from narrowcast.serve import scheduler
 
     def broken(*_args):
         raise ValueError("kapot bij het plannen")
@@ -197,7 +197,7 @@ class FailingBuilder:
         self.calls += 1
         if self.calls <= self.failures:
             raise RuntimeError("kapot in de worker")
-        return {"ok": True, "versions": {"hal": f"v{self.calls}"}, "rendered": 1, "cached": 0, "seconds": 0.1}
+        return BuildOutcome(ok=True, versions={"hal": f"v{self.calls}"}, rendered=1, cached=0, seconds=0.1)
 
     def close(self):
         pass
@@ -248,21 +248,21 @@ def test_the_watcher_goes_on_after_a_rebuild_that_raises(tmp_path: Path):
 
 
 def test_an_exception_inside_the_worker_comes_back_as_a_failed_outcome(monkeypatch, tmp_path: Path):
-    import narrowcast.build
+    import narrowcast.publish.build
 
     def deep(*_args, **_kwargs):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(narrowcast.build, "build", deep)
+    monkeypatch.setattr(narrowcast.publish.build, "build", deep)
     outcome = build_in_worker(tmp_path, NOW, 1)
-    assert outcome["ok"] is False and outcome["content"] is False
-    assert "RecursionError" in outcome["error"]
+    assert outcome.ok is False and outcome.content is False
+    assert "RecursionError" in outcome.error
 
 
 # --- the other background duties --------------------------------------------------------------------
 
 def test_the_scheduler_keeps_the_new_day_when_the_content_cannot_be_planned(monkeypatch, tmp_path: Path):
-    from narrowcast import scheduler
+    from narrowcast.serve import scheduler
 
     def broken(*_args):
         raise ValueError("urgent.json is afgebroken")
@@ -271,7 +271,7 @@ def test_the_scheduler_keeps_the_new_day_when_the_content_cannot_be_planned(monk
     server = Server(write_player_site(tmp_path / "inhoud"), ManualClock(NOW), builder=FailingBuilder(0))
 
     async def scenario():
-        content = scheduler.ContentScheduler(server)
+        content = scheduler.ContentScheduler(server.clock, server.rebuild, lambda: server.site, server.root)
         content.start()  # refreshes: must not raise
         try:
             return content.jobs()
@@ -298,7 +298,7 @@ def test_the_health_duty_goes_on_after_a_round_that_fails(monkeypatch, tmp_path:
     monkeypatch.setattr(alerts, "CHECK_SECONDS", 0)
 
     async def scenario():
-        duty = asyncio.create_task(alerts.watch_health(server, "http://127.0.0.1:9/hook"))
+        duty = asyncio.create_task(alerts.watch_health(server, lambda: "http://127.0.0.1:9/hook"))
         for _ in range(500):
             if len(rounds) >= 3 or duty.done():
                 break

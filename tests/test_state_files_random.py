@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from narrowcast.cache import CACHE_DIR, CHECKS_MEMO, LAST_BUILD
-from narrowcast.cli import cli
-from narrowcast.publish import LOG
-from narrowcast.state import FORCED, NOTICES, STATE_DIR
+from narrowcast.render.cache import CACHE_DIR, CHECKS_MEMO, LAST_BUILD
+from narrowcast.commands.cli import cli
+from narrowcast.publish.swap import LOG
+from narrowcast.state.files import FORCED, NOTICES, STATE_DIR
 
 from .conftest import run_in_own_loop
 

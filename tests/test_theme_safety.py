@@ -15,10 +15,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from narrowcast.build import build
-from narrowcast.cli import cli
-from narrowcast.render import SLIDE_CSP
-from narrowcast.themes import load_theme, theme_findings
+from .building import build
+from narrowcast.commands.cli import cli
+from narrowcast.render.html import SLIDE_CSP
+from narrowcast.assets.themes import load_theme, theme_findings
 
 from .conftest import MINIMAL_SITE, REPO, write_files
 from .test_build import NOW, browser
@@ -275,7 +275,7 @@ def counting_http_server():
 @browser
 def test_the_renderer_fetches_nothing_even_from_a_document_without_a_policy():
     """Defence in depth: a document that somehow has no policy still cannot reach the network."""
-    from narrowcast.pool import RenderPool
+    from narrowcast.render.pool import RenderPool
 
     pixel = base64.b64encode(IMAGE.read_bytes()).decode()
     with counting_http_server() as (outside, hits):
@@ -318,7 +318,7 @@ def test_a_build_whose_template_makes_an_outside_address_fetches_nothing(tmp_pat
 # --- a template of the content folder that is broken -------------------------------------------------
 
 def _override_standard(root: Path, line: str) -> None:
-    source = (REPO / "narrowcast/themes/default/templates/layouts/standard.html").read_text(encoding="utf-8")
+    source = (REPO / "narrowcast/assets/themes/default/templates/layouts/standard.html").read_text(encoding="utf-8")
     lines = source.splitlines(keepends=True)
     at = next(i for i, text in enumerate(lines) if text.startswith("{% block content %}")) + 1
     write_files(root, {"templates/layouts/standard.html": "".join(lines[:at] + [line + "\n"] + lines[at:])})

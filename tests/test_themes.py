@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from narrowcast.errors import NarrowcastError
-from narrowcast.themes import BUILTIN_THEMES, available_themes, load_theme
+from narrowcast.assets.themes import BUILTIN_THEMES, available_themes, load_theme
 
 from .conftest import REPO, write_files
 

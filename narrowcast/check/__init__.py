@@ -6,10 +6,8 @@ from .language import (
     check_slide_texts,
     check_text,
     classify,
-    flesch_douma,
-    flesch_douma_band,
-    syllables,
 )
+from .readability import flesch_douma, flesch_douma_band, syllables
 from .readingtime import check_duration, reading_seconds
 from .tone import check_tone, classify_tone
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import Finding
-from ..model import Checks, Site, Slide
+from ..content.model import Checks, Site, Slide
 from .language import LanguageRules, TextFinding, check_text, slide_level_findings
 from .readingtime import check_duration
 from .tone import check_tone
@@ -61,16 +61,8 @@ def language_findings(site: Site, memo: Path | None = None) -> list[Finding]:
     rules = rules_from(checks)
     remembered = FindingsMemo(memo, checks)
     findings: list[Finding] = []
-    for slide in site.slides.values():
-        findings += remembered.findings(slide.origin, (), lambda: _slide_findings(slide, slide.origin, (), rules, checks))
-    for law in site.laws.values():
-        for part in ("before", "after"):
-            text = getattr(law, part)
-            if text is not None:
-                pseudo = Slide(id=law.id, title=text.title, text=text.text, highlight=text.highlight,
-                               duration=law.duration)
-                findings += remembered.findings(law.origin, (part,),
-                                                lambda: _slide_findings(pseudo, law.origin, (part,), rules, checks))
+    for slide in site.slides.values():  # a law's phases too: each at its own before:/after: block
+        findings += remembered.findings(slide.origin, lambda: _slide_findings(slide, rules, checks))
     remembered.save()
     return findings + playlist_duration_findings(site)
 
@@ -97,11 +89,11 @@ class FindingsMemo:
             except (OSError, ValueError, AttributeError, RecursionError):  # deep [[[[ trips the json module
                 pass
 
-    def findings(self, origin, prefix: tuple, compute) -> list[Finding]:
+    def findings(self, origin, compute) -> list[Finding]:
         if self.path is None or not origin.doc.digest:
             return compute()
         key = hashlib.sha256(json.dumps([origin.doc.file, origin.doc.digest, list(map(str, origin.path)),
-                                         list(map(str, prefix)), self.settings]).encode()).hexdigest()[:24]
+                                         self.settings]).encode()).hexdigest()[:24]
         if key in self.old:
             try:
                 remembered = [_remembered(entry) for entry in self.old[key]]
@@ -141,21 +133,22 @@ def _checks_stamp() -> str:
     """A hash of the checking code and its word lists: a new narrowcast checks everything again."""
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for path in sorted(here.glob("*.py")) + sorted((here / "data").glob("*.yaml")) + [here.parent / "model.py"]:
+    for path in sorted(here.glob("*.py")) + sorted((here / "data").glob("*.yaml")) + [here.parent / "content" / "model.py"]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def _slide_findings(slide: Slide, origin, prefix: tuple, rules: LanguageRules, checks: Checks) -> list[Finding]:
+def _slide_findings(slide: Slide, rules: LanguageRules, checks: Checks) -> list[Finding]:
+    origin = slide.origin  # a law phase's points into its law: texts at before:/after:, duration on the law
     findings = []
     fields = slide_fields(slide)
     for path, text in fields:
         for found in check_text(text, rules) + check_tone(text):
-            findings.append(_finding(origin, prefix + path, found))
+            findings.append(_finding(origin, path, found))
     for found in slide_level_findings([text for _, text in fields], rules):
-        findings.append(_finding(origin, prefix + ("title",), found))
+        findings.append(_finding(origin, ("title",), found))
     if slide.duration is not None:
-        findings += [_finding(origin, prefix + ("duration",), f) for f in _duration_check(slide, slide.duration, checks)]
+        findings += [_finding(origin, ("duration",), f) for f in _duration_check(slide, slide.duration, checks)]
     return findings
 
 

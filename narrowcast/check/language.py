@@ -8,8 +8,8 @@ from functools import lru_cache
 from importlib import resources
 
 
-from ..hyphenation import hyphenator
 from ..yamlsource import load_plain
+from .readability import is_capitals, is_number, flesch_douma, flesch_douma_band, sentences, syllables, words
 
 
 @dataclass(frozen=True)
@@ -38,86 +38,6 @@ class LanguageRules:
 
 
 DEFAULT_RULES = LanguageRules()
-
-# --- words and sentences -----------------------------------------------------------------------
-
-# A word keeps its inner hyphens, apostrophes and dots ("re-integratie", "m.b.t", "8.30").
-_WORD = re.compile(r"\w+(?:['’.-]\w+)*", re.UNICODE)
-# A sentence ends at . ! ? followed by a space and a capital, a digit or a quote (not "m.b.t. de").
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-ZÀ-Ý0-9])")
-_VOWELS = "aeiouyàáâäèéêëìíîïòóôöùúûü"
-_DIAERESIS = "äëïöü"
-
-
-def words(text: str) -> list[str]:
-    """The words of a text as written, without punctuation."""
-    return _WORD.findall(text)
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences of a text; a question and its answer are two sentences."""
-    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if words(s)]
-
-
-def _is_number(word: str) -> bool:
-    return any(c.isdigit() for c in word)
-
-
-def _is_capitals(word: str) -> bool:
-    letters = [c for c in word if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
-
-
-def _vowel_groups(part: str) -> int:
-    # "ij" is one vowel; a diaeresis starts a new syllable (be-ëin-di-ging, cli-ën-ten).
-    part = part.replace("ij", "y")
-    groups, previous = 0, False
-    for char in part:
-        vowel = char in _VOWELS
-        if vowel and (not previous or char in _DIAERESIS):
-            groups += 1
-        previous = vowel
-    return groups
-
-
-def syllables(word: str) -> int:
-    """Syllables of one word: pyphen's nl_NL hyphenation, checked against vowel groups."""
-    if _is_number(word):
-        return max(1, sum(c.isdigit() for c in word))  # read digit by digit: a sensible floor
-    if _is_capitals(word) and len(word) <= 6:
-        return len([c for c in word if c.isalpha()])  # spelled letter by letter: U-W-V
-    total = 0
-    for part in re.split(r"[-'’.]", word.lower()):
-        if not part:
-            continue
-        # pyphen leaves one-letter edges unsplit (over, iden-ti-teit) and sometimes splits off a
-        # lone consonant (kli-k-lijn); vowel groups miss hiatus (ja-nu-a-ri): take the larger.
-        pieces = [p for p in hyphenator("nl_NL").inserted(part).split("-") if any(c in _VOWELS for c in p)]
-        total += max(len(pieces), _vowel_groups(part), 1)
-    return total
-
-
-def flesch_douma(text: str) -> float:
-    """Flesch-Douma: 206.84 - 0.77 * syllables per 100 words - 0.93 * words per sentence."""
-    found = [words(s) for s in sentences(text)]
-    all_words = [w for sentence in found for w in sentence]
-    if not all_words:
-        return 100.0
-    per_100 = 100 * sum(syllables(w) for w in all_words) / len(all_words)
-    per_sentence = len(all_words) / len(found)
-    return round(206.84 - 0.77 * per_100 - 0.93 * per_sentence, 1)
-
-
-_BANDS = (
-    (90, "zeer makkelijk"), (80, "makkelijk"), (70, "redelijk makkelijk"), (60, "gemiddeld"),
-    (50, "redelijk moeilijk"), (30, "moeilijk"), (float("-inf"), "zeer moeilijk"),
-)
-
-
-def flesch_douma_band(score: float) -> str:
-    """The Dutch name of the band a Flesch-Douma score falls in."""
-    return next(name for floor, name in _BANDS if score >= floor)
-
 
 # --- the officialese list ----------------------------------------------------------------------
 
@@ -228,7 +148,7 @@ def _allowed(word: str, rules: LanguageRules) -> bool:
 def _long_words(tokens: list[str], rules: LanguageRules) -> list[TextFinding]:
     found = []
     for word in dict.fromkeys(tokens):
-        if _is_number(word) or _is_capitals(word) or _allowed(word, rules):
+        if is_number(word) or is_capitals(word) or _allowed(word, rules):
             continue
         count = syllables(word)
         if count > rules.long_word_syllables:
@@ -370,7 +290,7 @@ def _abbreviation_findings(text: str, tokens: list[str], rules: LanguageRules) -
                 entry.written, f"Schrijf: {entry.plain}"))
     # Unknown short capitals (GGD); from 4 letters on, the all-caps rule speaks.
     for word in dict.fromkeys(parts):
-        if (_is_capitals(word) and 2 <= sum(c.isalpha() for c in word) <= 3 and word not in found
+        if (is_capitals(word) and 2 <= sum(c.isalpha() for c in word) <= 3 and word not in found
                 and not is_known_abbreviation(word, extra) and not _allowed(word, rules)
                 and not _explained(text, word)):
             found[word] = TextFinding("abbreviation", "warning", f"De afkorting '{word}' wordt niet uitgelegd.",
@@ -392,7 +312,7 @@ def _all_caps(text: str, tokens: list[str], rules: LanguageRules) -> list[TextFi
 
 def is_shouting(word: str) -> bool:
     """A word of four or more letters, all in capitals (a known abbreviation is checked apart)."""
-    return _is_capitals(word) and sum(c.isalpha() for c in word) >= 4
+    return is_capitals(word) and sum(c.isalpha() for c in word) >= 4
 
 
 def check_text(text: str, rules: LanguageRules = DEFAULT_RULES) -> list[TextFinding]:

@@ -15,7 +15,8 @@ import math
 from dataclasses import dataclass
 
 from ..errors import Finding
-from ..model import Screen, Site
+from ..content.ids import ItemId
+from ..content.model import Screen, Site
 
 CAP_HEIGHT_EM = 0.714  # Noto Sans, the shipped font
 DISTANCE_FACTOR = 200  # cap height ≥ distance / 200
@@ -92,6 +93,8 @@ def static_findings(site: Site) -> list[Finding]:
     """Checks that need no browser: picture descriptions and calm durations."""
     findings = []
     for slide in site.slides.values():
+        if slide.phase is not None:  # a law's phase has no picture; its duration was never held to this
+            continue
         if slide.image and not slide.image_alt:
             findings.append(slide.origin.finding(("image",), "de afbeelding heeft geen beschrijving; zet in image_alt "
                                                  "in woorden wat erop staat", severity="warning", code="image-alt"))
@@ -103,12 +106,11 @@ def static_findings(site: Site) -> list[Finding]:
 
 
 def _origin(site: Site, entry_id: str):
-    """The model object an entry came from, and how to name it in a message."""
-    base = entry_id.split("@")[0].split(".")[0]
-    if base in site.slides:
-        return site.slides[base].origin, f"dia {entry_id}"
-    for law in site.laws.values():
-        for part, suffix in (("before", "-voor"), ("after", "-na")):
-            if base == law.id + suffix:
-                return law.origin, f"wetswijziging {entry_id}"
-    return None, ""
+    """Where the slide of an entry was written, and how to name it in a message (None: not from a file)."""
+    try:
+        slide = site.slides.get(ItemId.parse(entry_id).slide)
+    except ValueError:
+        slide = None
+    if slide is None:  # the welcome fallback or an urgent notice
+        return None, ""
+    return slide.origin, f"{'wetswijziging' if slide.phase else 'dia'} {entry_id}"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from .language import TextFinding, words
+from .language import TextFinding
+from .readability import words
 
 # Beginning and low-literate readers read about 90 words a minute (1.5 words a second), well below
 # the 200+ of a practised reader; a person in a waiting room first has to look up and find the text.

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .language import TextFinding, find_phrases, is_known_abbreviation, is_shouting, load_list, sentences, words
+from .language import TextFinding, find_phrases, is_known_abbreviation, is_shouting, load_list
+from .readability import sentences, words
 
 
 @dataclass(frozen=True)

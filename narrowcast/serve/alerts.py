@@ -1,7 +1,8 @@
 """Background duties of the server: prune old records, and tell operators about screens in trouble.
 
 The webhook is off by default; `alerts_webhook:` in narrowcast.yaml turns it on. It is called once
-when a screen goes offline or falls behind, and once when it is well again.
+when a screen goes offline or falls behind, and once when it is well again. Both the webhook and
+the screens come from the site the server published, so a broken file silences no alert.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import asyncio
 import json
 import logging
 import urllib.request
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .dashboard import dashboard_data
 
@@ -22,8 +23,11 @@ CHECK_SECONDS = 30
 PRUNE_EVERY = 120  # checks: once an hour
 
 
-async def watch_health(server: "Server", webhook: str | None) -> None:
-    """Every CHECK_SECONDS: prune now and then, alert when asked; runs until cancelled, whatever fails."""
+async def watch_health(server: "Server", webhook: Callable[[], str | None]) -> None:
+    """Every CHECK_SECONDS: prune now and then, alert when asked; runs until cancelled, whatever fails.
+
+    `webhook` is asked every round (server.alerts_webhook): a webhook added in a good build counts at once.
+    """
     known: set[tuple[str, str]] = set()
     rounds = 0
     while True:
@@ -31,8 +35,9 @@ async def watch_health(server: "Server", webhook: str | None) -> None:
         rounds += 1
         if rounds % PRUNE_EVERY == 1:
             await _duty("opruimen", server.records.prune, server.clock())
-        if webhook:
-            current = await _duty("meldingen", alert_round, server, webhook, known)
+        url = webhook()
+        if url:
+            current = await _duty("meldingen", alert_round, server, url, known)
             known = known if current is None else current  # a failed round: compare with the last good one
 
 

@@ -8,10 +8,10 @@ web server, where screens poll instead of listening.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import sqlite3
+from functools import lru_cache
 from email.utils import formatdate
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..render import SLIDE_CSP
+from ..publish.manifest import manifest_version
+from ..render.html import SLIDE_CSP
 from ..errors import NarrowcastError
 from .dashboard import routes as dashboard_routes
 from .events import event_stream
@@ -44,6 +45,35 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 
 
 def create_app(server: "Server") -> Starlette:
+    async def healthz(request: Request) -> Response:
+        return JSONResponse(server.health(), headers={"Cache-Control": NO_CACHE})
+
+    async def home(request: Request) -> Response:
+        links = "".join(f'<li><a href="player/?screen={s}">{s}</a></li>' for s in sorted(server.versions))
+        return Response(f"<!doctype html><meta charset=utf-8><title>narrowcast</title><h1>narrowcast</h1>"
+                        f"<p><a href=\"dashboard\">Dashboard</a></p><p>Speler per scherm:</p><ul>{links}</ul>",
+                        media_type="text/html")
+
+    settings = ServeSettings.read(server.root)  # at start, before any build
+
+    def use_published_settings() -> None:
+        if server.site is not None:  # after a good build: its config, never the file as it is now
+            settings.use(server.site.config)
+
+    server.after_build.append(use_published_settings)
+    routes = [
+        Route("/", home),
+        *_report_routes(server, settings),
+        *dashboard_routes(server),
+        Route("/healthz", healthz),
+        *_output_routes(server),
+    ]
+    return Starlette(routes=routes, middleware=[Middleware(SameOriginGuard, settings=settings)],
+                     exception_handlers={sqlite3.DatabaseError: _state_broken, NarrowcastError: _state_broken})
+
+
+def _output_routes(server: "Server") -> list[Route]:
+    """The published output as screens fetch it: manifests, media, the player, push."""
     async def manifest(request: Request) -> Response:
         screen = request.path_params["screen"]
         path = _inside(server.output, "screens", screen, "manifest.json")
@@ -90,17 +120,19 @@ def create_app(server: "Server") -> Starlette:
         path = _inside(server.output, "index.json")
         return FileResponse(path, headers={"Cache-Control": NO_CACHE}) if path else _not_found("nog niet gebouwd")
 
-    async def healthz(request: Request) -> Response:
-        return JSONResponse(server.health(), headers={"Cache-Control": NO_CACHE})
+    return [
+        Route("/index.json", index_json),
+        Route("/screens/{screen}/manifest.json", manifest),
+        Route("/media/{name}", media),
+        Route("/player", player_root),
+        Route("/player/", player),
+        Route("/player/{name}", player),
+        Route("/events/{screen}", events),
+    ]
 
-    async def home(request: Request) -> Response:
-        links = "".join(f'<li><a href="player/?screen={s}">{s}</a></li>' for s in sorted(server.versions))
-        return Response(f"<!doctype html><meta charset=utf-8><title>narrowcast</title><h1>narrowcast</h1>"
-                        f"<p><a href=\"dashboard\">Dashboard</a></p><p>Speler per scherm:</p><ul>{links}</ul>",
-                        media_type="text/html")
 
-    settings = ServeSettings.read(server.root)
-    server.after_build.append(settings.refresh)
+def _report_routes(server: "Server", settings: ServeSettings) -> list[Route]:
+    """Screens reporting in: heartbeats and plays, through the screen gate."""
     beats_allowed, plays_allowed = heartbeat_limit(), plays_limit()  # per server: no state shared between apps
     gate = ScreenGate(server.records, lambda: settings.keys_required)
 
@@ -135,27 +167,15 @@ def create_app(server: "Server") -> Starlette:
         server.records.add_plays(screen, rows)
         return Response(status_code=204)
 
-    routes = [
-        Route("/", home),
+    return [
         Route("/api/screens/{screen}/heartbeat", heartbeat, methods=["POST"]),
         Route("/api/screens/{screen}/plays", plays, methods=["POST"]),
-        *dashboard_routes(server),
-        Route("/healthz", healthz),
-        Route("/index.json", index_json),
-        Route("/screens/{screen}/manifest.json", manifest),
-        Route("/media/{name}", media),
-        Route("/player", player_root),
-        Route("/player/", player),
-        Route("/player/{name}", player),
-        Route("/events/{screen}", events),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(SameOriginGuard, settings=settings)],
-                     exception_handlers={sqlite3.DatabaseError: _state_broken, NarrowcastError: _state_broken})
 
 
 async def _state_broken(request: Request, exc: Exception) -> Response:
     """The state database (or another state file) broke while serving: a Dutch 503, no traceback."""
-    from ..records import unusable
+    from ..state.records import unusable
 
     error = exc if isinstance(exc, NarrowcastError) else unusable(exc)
     logging.getLogger("narrowcast.serve").error("%s %s: %s", request.method, request.url.path, error)
@@ -174,15 +194,10 @@ def _etags(header: str) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
+@lru_cache(maxsize=64)  # a manifest is read on every poll and never changes in place: check its shape once
 def _version_of(manifest: bytes) -> str:
     """The manifest's own version; for a file damaged on disk, a hash of its bytes (the player refuses it)."""
-    try:
-        version = json.loads(manifest)["version"]
-        if isinstance(version, str) and re.fullmatch(r"[0-9A-Za-z._-]{1,64}", version):
-            return version
-    except (ValueError, KeyError, TypeError, RecursionError):
-        pass
-    return hashlib.sha256(manifest).hexdigest()[:16]
+    return manifest_version(manifest) or hashlib.sha256(manifest).hexdigest()[:16]
 
 
 def _none_match(header: str, etag: str) -> bool:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
-from ..records import SESSION_HOURS
+from ..state.records import SESSION_HOURS
 
 if TYPE_CHECKING:
     from .server import Server
@@ -49,6 +50,30 @@ def current_user(server: "Server", request: Request) -> str | None:
         return server.records.token_user(auth[7:].strip(), server.clock())
     token = session_token(request)
     return server.records.session_user(token, server.clock()) if token else None
+
+
+Guarded = Callable[[Request, str], Awaitable[Response]]  # a handler that gets the user's name too
+
+
+def needs_login(server: "Server", refused: Callable[[], Response]) -> Callable[[Guarded], Callable]:
+    """A decorator: the handler runs only for a logged-in user (and gets the name); others get `refused()`."""
+
+    def guard(handler: Guarded):
+        @functools.wraps(handler)
+        async def guarded(request: Request) -> Response:
+            user = current_user(server, request)
+            if user is None:
+                return refused()
+            return await handler(request, user)
+
+        return guarded
+
+    return guard
+
+
+def login_needed() -> Response:
+    """What the JSON API says to a request without a valid session or token."""
+    return JSONResponse({"error": "inloggen nodig"}, status_code=401)
 
 
 def client_address(request: Request) -> str:

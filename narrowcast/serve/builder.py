@@ -11,6 +11,7 @@ that vanished, a worker killed by the kernel. A dead worker is replaced by the n
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -20,8 +21,16 @@ import threading
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..content.model import Site
+    from ..errors import Finding
+    from ..render.pool import RenderPool
+    from ..schedule.plan import Plan
 
 log = logging.getLogger("narrowcast.serve")
 STOP_SECONDS = 5  # a worker still building after this is stopped: publishing is atomic, so that is safe
@@ -35,25 +44,78 @@ def unexpected(exc: BaseException) -> str:
             "de schermen tonen de vorige versie, details staan in het logboek van de server")
 
 
-def failed(error: str, detail: str = "") -> dict:
-    return {"ok": False, "content": False, "error": error, "detail": detail}
+@dataclass(frozen=True)
+class BuildOutcome:
+    """What one build in the worker came to, as data that crosses the process boundary.
+
+    A good build carries the Site and the plans it published, so the server can show what is live
+    without reading the content again; a failed one says why: `findings` for content mistakes
+    (file, line, message), `error` a Dutch summary, `detail` a traceback for the log (a bug).
+    """
+
+    ok: bool
+    versions: dict[str, str] = field(default_factory=dict)
+    rendered: int = 0
+    cached: int = 0
+    seconds: float = 0.0
+    site: "Site | None" = None
+    plans: "tuple[Plan, ...]" = ()
+    error: str = ""
+    findings: "tuple[Finding, ...]" = ()
+    detail: str = ""
+
+    @property
+    def content(self) -> bool:
+        """The content is wrong (the author's to fix), not narrowcast or the machine."""
+        return bool(self.findings)
 
 
-def build_in_worker(root: Path, now: datetime, jobs: int) -> dict:
+def failed(error: str, detail: str = "") -> BuildOutcome:
+    return BuildOutcome(ok=False, error=error, detail=detail)
+
+
+_renderer: "RenderPool | None" = None  # the worker's browser, kept between builds; the worker closes it
+
+
+def build_in_worker(root: Path, now: datetime, jobs: int) -> BuildOutcome:
     """Runs in the worker: a build, its outcome as plain data (exceptions don't travel well)."""
-    from ..build import build
     from ..errors import ContentError, NarrowcastError
+    from ..publish.build import BuildOptions, build
+    from ..render.slides import prepare_pages
 
+    renderer = _worker_renderer(jobs)
     try:
-        report = build(root, now, None, jobs, keep_browser=True)
-    except ContentError as exc:
-        return {"ok": False, "content": True, "error": str(exc)}
+        report = build(root, now, BuildOptions(), renderer)
+    except ContentError as exc:  # the browser is fine: the content is not
+        return BuildOutcome(ok=False, error=str(exc), findings=tuple(f for f in exc.findings if f.is_error))
     except NarrowcastError as exc:
+        _retire_renderer()
         return failed(str(exc))
     except Exception as exc:  # noqa: BLE001 - any failure is reported, the server goes on
+        _retire_renderer()  # perhaps the browser broke: the next build starts a fresh one
         return failed(unexpected(exc), traceback.format_exc())
-    return {"ok": True, "versions": report.versions, "rendered": report.rendered, "cached": report.cached,
-            "seconds": report.seconds}
+    prepare_pages(renderer, list(report.renders.values()))
+    return BuildOutcome(ok=True, versions=report.versions, rendered=report.rendered, cached=report.cached,
+                        seconds=report.seconds, site=report.site, plans=tuple(report.plans))
+
+
+def _worker_renderer(jobs: int) -> "RenderPool":
+    global _renderer
+    if _renderer is None or _renderer.closed or _renderer.jobs != max(1, jobs):
+        from ..render.pool import RenderPool
+
+        _retire_renderer()
+        _renderer = RenderPool(jobs)
+        atexit.register(_renderer.close)  # the worker ends normally when the server closes it
+    return _renderer
+
+
+def _retire_renderer() -> None:
+    global _renderer
+    renderer, _renderer = _renderer, None
+    if renderer is not None:
+        atexit.unregister(renderer.close)
+        renderer.close()
 
 
 def _worker_started() -> None:
@@ -85,7 +147,7 @@ class Builder:
                                              initializer=_worker_started)
         return self._pool
 
-    async def build(self, root: Path, now: datetime, jobs: int) -> dict:
+    async def build(self, root: Path, now: datetime, jobs: int) -> BuildOutcome:
         """The outcome of one build in the worker; never raises (but can be cancelled)."""
         try:
             try:

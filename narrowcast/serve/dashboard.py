@@ -1,4 +1,9 @@
-"""The staff dashboard and the actions behind a login: screens, plays, schedule, urgent notices."""
+"""The staff dashboard and the actions behind a login: screens, plays, schedule, urgent notices.
+
+What it shows of the content comes from the site the server published last (`server.published`),
+never from the files on disk: while a file is broken, every screen is still listed, with what is
+wrong with the file beside it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import math
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.requests import Request
@@ -14,32 +20,27 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from ..errors import NarrowcastError
-from ..load import load_site
-from ..records import PLAYS_AHEAD
-from ..schedule import next_change_after
-from ..state import active_notices
-from .auth import LoginThrottle, clear_session_cookie, current_user, session_token, set_session_cookie, too_many_tries
+from ..schedule.plan import next_change_after
+from ..state.files import active_notices
+from ..state.records import PLAYS_AHEAD
+from .auth import (LoginThrottle, clear_session_cookie, login_needed, needs_login, session_token, set_session_cookie,
+                   too_many_tries)
 from .health import BadBody, plays_by_item, read_json, screen_status
 
 if TYPE_CHECKING:
+    from .builder import BuildOutcome
     from .server import Server
 
 MAX_NOTICE_BYTES = 16_384
+DEFAULT_TZ = "Europe/Amsterdam"  # before the first good build there is no site to name one
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
 
 
 def dashboard_data(server: "Server", now: datetime) -> dict:
     """Every figure the dashboard shows, as plain data (the JSON API returns exactly this)."""
-    site, _ = load_site(server.root)
-    beats = server.records.last_heartbeats()
+    published = server.published
     notices = active_notices(server.root, now)
-    screens = []
-    for screen in (site.config.screens if site else []):
-        status = screen_status(beats.get(screen.id), server.versions.get(screen.id), now)
-        change = next_change_after(site, screen, now, notices) if site else None
-        screens.append({"id": screen.id, "name": screen.name, "location": screen.location,
-                        "newest_version": server.versions.get(screen.id), "next_change": change.isoformat() if change else None,
-                        **status})
+    screens = _screens(server, now, notices)
     alerts = [{"screen": s["id"], "name": s["name"],
                "problem": "offline" if not s["online"] else "achter" if s["behind"] else "melding",
                "detail": s["problem"] if s["online"] else None}  # an offline screen's last words may be stale
@@ -51,30 +52,71 @@ def dashboard_data(server: "Server", now: datetime) -> dict:
         "plays_24h": plays_by_item(server.records.play_counts(now - timedelta(hours=24), now + PLAYS_AHEAD)),
         "plays_7d": plays_by_item(server.records.play_counts(now - timedelta(days=7), now + PLAYS_AHEAD)),
         "notices": [{"id": n.id, "text": n.text, "until": n.until.isoformat(), "screens": list(n.screens)} for n in notices],
+        "published_at": published.at.isoformat() if published else None,  # None: no good build yet in this run
         "last_error": server.state.last_error,
+        "last_failure": failure_data(server.failure),
     }
 
 
-def routes(server: "Server") -> list[Route]:
-    throttle = LoginThrottle()
-    hashing = asyncio.Semaphore(1)
+def _screens(server: "Server", now: datetime, notices) -> list[dict]:
+    """Each screen of the published site: its health, the newest version and when what it shows changes."""
+    site, published = server.site, server.published
+    if site is None or published is None:
+        return []
+    beats = server.records.last_heartbeats()
+    screens = []
+    for screen in site.config.screens:
+        newest = published.versions.get(screen.id)
+        change = next_change_after(site, screen, now, notices)
+        screens.append({"id": screen.id, "name": screen.name, "location": screen.location, "newest_version": newest,
+                        "next_change": change.isoformat() if change else None,
+                        **screen_status(beats.get(screen.id), newest, now)})
+    return screens
 
+
+def failure_data(outcome: "BuildOutcome | None") -> dict | None:
+    """The last failed build as data: the content's findings (file, line, Dutch message), or the error."""
+    if outcome is None:
+        return None
+    return {"error": outcome.error, "content": outcome.content,
+            "findings": [finding.as_dict() for finding in outcome.findings]}
+
+
+def dashboard_page(server: "Server", user: str, now: datetime) -> str:
+    """The dashboard as HTML: exactly `dashboard_data`, in the site's local time."""
+    return _TEMPLATES.get_template("dashboard.html").render(data=dashboard_data(server, now), user=user,
+                                                             fmt=_local(server))
+
+
+def routes(server: "Server") -> list[Route]:
     def login_page(message: str = "", status: int = 200, headers: dict | None = None) -> Response:
         html = _TEMPLATES.get_template("login.html").render(message=message)
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
 
-    async def dashboard(request: Request) -> Response:
-        user = current_user(server, request)
-        if user is None:
-            return login_page("Log in om het dashboard te zien.", 401)
-        data = dashboard_data(server, server.clock())
-        html = _TEMPLATES.get_template("dashboard.html").render(data=data, user=user, fmt=_local(server))
+    page = needs_login(server, lambda: login_page("Log in om het dashboard te zien.", 401))
+    api = needs_login(server, login_needed)
+
+    @page
+    async def dashboard(request: Request, user: str) -> Response:
+        html = dashboard_page(server, user, server.clock())
         return HTMLResponse(html, headers={"Cache-Control": "no-store", "Refresh": "30"})
 
-    async def api_dashboard(request: Request) -> Response:
-        if current_user(server, request) is None:
-            return JSONResponse({"error": "inloggen nodig"}, status_code=401)
+    @api
+    async def api_dashboard(request: Request, user: str) -> Response:
         return JSONResponse(dashboard_data(server, server.clock()), headers={"Cache-Control": "no-store"})
+
+    return [
+        Route("/dashboard", dashboard),
+        Route("/api/dashboard", api_dashboard),
+        *_session_routes(server, login_page),
+        *_action_routes(server, api),
+    ]
+
+
+def _session_routes(server: "Server", login_page) -> list[Route]:
+    """Logging in (with a growing wait after failed tries) and out."""
+    throttle = LoginThrottle()
+    hashing = asyncio.Semaphore(1)
 
     async def login(request: Request) -> Response:
         if request.method == "GET":
@@ -106,17 +148,21 @@ def routes(server: "Server") -> list[Route]:
         clear_session_cookie(response, request)
         return response
 
-    async def rebuild(request: Request) -> Response:
-        if current_user(server, request) is None:
-            return JSONResponse({"error": "inloggen nodig"}, status_code=401)
+    return [Route("/login", login, methods=["GET", "POST"]), Route("/logout", logout, methods=["POST"])]
+
+
+def _action_routes(server: "Server", api) -> list[Route]:
+    """What staff may do from the dashboard or a script: rebuild now, publish an urgent notice."""
+
+    @api
+    async def rebuild(request: Request, user: str) -> Response:
         ok = await server.rebuild("via het dashboard")
         return JSONResponse({"ok": ok, "error": server.state.last_error}, status_code=200 if ok else 422)
 
-    async def urgent(request: Request) -> Response:
-        from ..urgent import create_notice
+    @api
+    async def urgent(request: Request, user: str) -> Response:
+        from ..publish.urgent import create_notice
 
-        if current_user(server, request) is None:
-            return JSONResponse({"error": "inloggen nodig"}, status_code=401)
         data, refused = await read_json(request, MAX_NOTICE_BYTES)
         if refused:
             return refused
@@ -131,14 +177,7 @@ def routes(server: "Server") -> list[Route]:
         await server.rebuild(f"melding {notice.id}")
         return JSONResponse({"id": notice.id, "until": notice.until.isoformat()})
 
-    return [
-        Route("/dashboard", dashboard),
-        Route("/api/dashboard", api_dashboard),
-        Route("/login", login, methods=["GET", "POST"]),
-        Route("/logout", logout, methods=["POST"]),
-        Route("/api/rebuild", rebuild, methods=["POST"]),
-        Route("/api/urgent", urgent, methods=["POST"]),
-    ]
+    return [Route("/api/rebuild", rebuild, methods=["POST"]), Route("/api/urgent", urgent, methods=["POST"])]
 
 
 def notice_request(data) -> tuple[str, list[str], str]:
@@ -157,10 +196,8 @@ def notice_request(data) -> tuple[str, list[str], str]:
 
 
 def _local(server: "Server"):
-    from zoneinfo import ZoneInfo
-
-    site, _ = load_site(server.root)
-    tz = ZoneInfo(site.config.timezone if site else "Europe/Amsterdam")
+    """Moments as the published site's local time, '23-11 10:00' (before a good build: Amsterdam)."""
+    tz = ZoneInfo(server.site.config.timezone if server.site else DEFAULT_TZ)
 
     def fmt(iso: str | None) -> str:
         return datetime.fromisoformat(iso).astimezone(tz).strftime("%d-%m %H:%M") if iso else "–"

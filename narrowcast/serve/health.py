@@ -14,7 +14,7 @@ from typing import Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..records import PLAYS_AHEAD, RETENTION_DAYS, Heartbeat, Records
+from ..state.records import PLAYS_AHEAD, RETENTION_DAYS, Heartbeat, Records
 
 HEARTBEAT_SECONDS = 60
 OFFLINE_AFTER = timedelta(seconds=1.1 * HEARTBEAT_SECONDS + 30)  # 1.1 × the interval plus a grace

@@ -43,19 +43,19 @@ def asgi_app(server: Server):
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
-        from ..scheduler import ContentScheduler
-
         from .alerts import watch_health
+        from .scheduler import ContentScheduler
 
         tasks: list[asyncio.Task] = []
-        scheduler = ContentScheduler(server)
+        scheduler = ContentScheduler(server.clock, server.rebuild, lambda: server.site, server.root)
         try:  # whatever happens from here on, the build worker and its browser are stopped at the end
             await server.rebuild("start")  # after downtime: catch up at once
             tasks += [asyncio.create_task(server.watch(), name="watcher"),
-                      asyncio.create_task(watch_health(server, server.alerts_webhook()), name="health")]
+                      asyncio.create_task(watch_health(server, server.alerts_webhook), name="health")]
             for task in tasks:
                 task.add_done_callback(_report_end)
             scheduler.start()
+            server.after_build.append(scheduler.refresh)  # new moments from every good build
             yield
         finally:
             try:

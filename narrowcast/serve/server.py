@@ -1,13 +1,14 @@
 """`narrowcast serve`: rebuild on save, rebuild on schedule, announce new versions, serve it all.
 
 One Server per content folder. Builds run in a worker process (serve/builder.py), one at a
-time; a rebuild that fails for any reason keeps the last good output and says why.
+time; a rebuild that fails for any reason keeps the last good output and says why. The server
+keeps what its last good build published (`Published`): the dashboard, the alerts and the
+scheduler read that, never the files on disk, so a file broken halfway an edit blanks nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time as clock_module
 import traceback
@@ -15,17 +16,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from zoneinfo import ZoneInfo
 
-from ..state import NOTICES, STATE_DIR
-from .builder import Builder, failed, unexpected
+from ..folder import is_content
+from ..publish.manifest import Index
+from .builder import BuildOutcome, Builder, failed, unexpected
 from .events import Broker
+
+if TYPE_CHECKING:
+    from ..content.model import Site
+    from ..schedule.plan import Plan
 
 log = logging.getLogger("narrowcast.serve")
 Clock = Callable[[], datetime]
-WATCHED_DIRS = ("slides", "playlists", "laws", "themes", "images", "templates")
-WATCHED_FILES = ("narrowcast.yaml",)
 WATCH_RETRY_SECONDS = 5
 
 
@@ -37,6 +41,16 @@ def shifted_clock(start: datetime) -> Clock:
     """A clock that starts at `start` and runs at normal speed (serve --at, and tests)."""
     began = clock_module.monotonic()
     return lambda: start + timedelta(seconds=clock_module.monotonic() - began)
+
+
+@dataclass(frozen=True)
+class Published:
+    """What the last good build published: its site and plans, the versions, the clock's moment."""
+
+    site: "Site | None"
+    plans: "tuple[Plan, ...]"
+    versions: dict[str, str]
+    at: datetime
 
 
 @dataclass
@@ -58,9 +72,11 @@ class Server:
     state: BuildState = field(default_factory=BuildState)
     after_build: list[Callable[[], None]] = field(default_factory=list)
     builder: Builder = field(default_factory=Builder)
+    published: Published | None = None  # None until the first good build of this run
+    failure: BuildOutcome | None = None  # the last failure since then; None after a good build
 
     def __post_init__(self) -> None:
-        from ..records import Records
+        from ..state.records import Records
 
         self.root = self.root.resolve()
         self.output = self.root / "output"
@@ -82,26 +98,27 @@ class Server:
                 outcome = await self.builder.build(self.root, now, self.jobs)
             except Exception as exc:  # noqa: BLE001 - Builder.build does not raise; a stand-in might
                 outcome = failed(unexpected(exc), traceback.format_exc())
-            if not outcome["ok"]:
+            if not outcome.ok:
                 self._report_failure(reason, outcome)
                 return False
             self._announce(reason, now, outcome)
             return True
 
-    def _report_failure(self, reason: str, outcome: dict) -> None:
-        self.state.last_error = outcome["error"]
-        if outcome["content"]:
-            log.warning("herbouw (%s) mislukt, de vorige versie blijft staan:\n%s", reason, outcome["error"])
+    def _report_failure(self, reason: str, outcome: BuildOutcome) -> None:
+        self.state.last_error, self.failure = outcome.error, outcome
+        if outcome.content:
+            log.warning("herbouw (%s) mislukt, de vorige versie blijft staan:\n%s", reason, outcome.error)
         else:
-            detail = outcome.get("detail")
-            log.error("herbouw (%s) mislukt: %s%s", reason, outcome["error"], f"\n{detail}" if detail else "")
+            detail = outcome.detail
+            log.error("herbouw (%s) mislukt: %s%s", reason, outcome.error, f"\n{detail}" if detail else "")
 
-    def _announce(self, reason: str, now: datetime, outcome: dict) -> None:
-        self.state.last_error = None
+    def _announce(self, reason: str, now: datetime, outcome: BuildOutcome) -> None:
+        self.published = Published(outcome.site, tuple(outcome.plans), dict(outcome.versions), now)
+        self.state.last_error, self.failure = None, None
         self.state.last_ok = now.isoformat()
         self.state.builds += 1
-        changed = {s: v for s, v in outcome["versions"].items() if self.versions.get(s) != v}
-        self.versions = dict(outcome["versions"])
+        changed = {s: v for s, v in outcome.versions.items() if self.versions.get(s) != v}
+        self.versions = dict(outcome.versions)
         for screen, version in changed.items():
             self.broker.publish(screen, version)
         for callback in self.after_build:
@@ -110,7 +127,7 @@ class Server:
             except Exception:  # noqa: BLE001 - the build is published; the next steps must not undo that
                 log.exception("na de build (%s): %s mislukt", reason, getattr(callback, "__qualname__", callback))
         log.info("gebouwd (%s): %d gemaakt, %d uit cache, %d schermen nieuw, %.1f s",
-                 reason, outcome["rendered"], outcome["cached"], len(changed), outcome["seconds"])
+                 reason, outcome.rendered, outcome.cached, len(changed), outcome.seconds)
 
     def _read_versions(self) -> None:
         """The versions published before this start, so that only real changes are announced."""
@@ -118,8 +135,8 @@ class Server:
         if not index.is_file():
             return
         try:
-            self.versions = {s["id"]: s["version"] for s in json.loads(index.read_text(encoding="utf-8"))["screens"]}
-        except (OSError, ValueError, LookupError, TypeError, RecursionError) as exc:  # damaged: the first build writes it anew
+            self.versions = Index.from_json(index.read_bytes()).versions()
+        except (OSError, ValueError) as exc:  # damaged: the first build writes it anew
             log.warning("%s is beschadigd (%s: %s); de eerste build maakt het opnieuw", index, type(exc).__name__, exc)
 
     # --- watching -------------------------------------------------------------------------------
@@ -140,32 +157,26 @@ class Server:
             except Exception as exc:  # noqa: BLE001 - e.g. the folder was moved away for a moment
                 self.state.last_error = (f"het bewaken van de inhoudsmap is mislukt ({type(exc).__name__}: {exc}); "
                                          f"over {WATCH_RETRY_SECONDS} s opnieuw")
+                self.failure = failed(self.state.last_error)
                 log.exception("bewaken mislukt, over %d s opnieuw", WATCH_RETRY_SECONDS)
             await asyncio.sleep(WATCH_RETRY_SECONDS)
 
     def _is_content(self, _change, path: str) -> bool:
         try:
-            rel = Path(path).relative_to(self.root)
+            return is_content(Path(path).relative_to(self.root))
         except ValueError:
             return False
-        if not rel.parts or rel.name.startswith((".#", "~")) or rel.name.endswith(("~", ".swp", ".tmp")):
-            return False
-        if rel.parts[0] == STATE_DIR:
-            return rel.name == NOTICES  # a notice made from the command line; never the database
-        return rel.parts[0] in WATCHED_DIRS or rel.as_posix() in WATCHED_FILES
 
     # --- health ---------------------------------------------------------------------------------
 
-    def alerts_webhook(self) -> str | None:
-        """The webhook named in narrowcast.yaml; None when there is none or the content cannot be read now."""
-        from ..load import load_site
+    @property
+    def site(self) -> "Site | None":
+        """The site of the last good build; None before the first one."""
+        return self.published.site if self.published else None
 
-        try:
-            site, _ = load_site(self.root)
-        except Exception:  # noqa: BLE001 - the start build reports what is wrong; the server starts anyway
-            log.exception("de webhook voor meldingen kon niet gelezen worden")
-            return None
-        return site.config.alerts_webhook if site else None
+    def alerts_webhook(self) -> str | None:
+        """The webhook named in the published narrowcast.yaml; None when there is none (yet)."""
+        return self.site.config.alerts_webhook if self.site else None
 
     def health(self) -> dict:
         return {"status": "ok" if self.versions else "leeg", "time": self.clock().astimezone(timezone.utc).isoformat(),

@@ -1,0 +1,1 @@
+"""What both the loader and the renderer use: the icons, hyphenation, the theme catalogue."""

@@ -1,0 +1,1 @@
+"""The `narrowcast` command line: one module per command, heavy imports inside."""

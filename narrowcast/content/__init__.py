@@ -1,0 +1,1 @@
+"""Content: YAML with positions -> the typed, validated, cross-checked model (Site)."""

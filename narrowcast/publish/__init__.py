@@ -1,0 +1,1 @@
+"""The build's stages and its output: manifests, the atomic swap, urgent notices."""
