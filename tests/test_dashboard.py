@@ -134,6 +134,21 @@ def test_heartbeats_limits_keys_and_the_dashboard(site):
 
 
 @browser
+def test_the_dashboard_reloads_itself_unless_the_reader_turns_that_off(site):
+    """A page that reloads every 30 s takes a screen reader back to the top each time (WCAG 2.2.1):
+    the first link on the page turns it off, and the page then stays put."""
+    clock = ManualClock(START)
+    with live_server(site, clock, free_port()) as (base, server):
+        client = login(base)
+        page = client.get("/dashboard")
+        assert page.headers["refresh"] == "30"
+        first_link = page.text.index("<a ", page.text.index("<main"))
+        assert page.text[first_link:].startswith('<a href="/dashboard?verversen=uit">Niet automatisch verversen</a>')
+        still = client.get("/dashboard?verversen=uit")
+        assert still.status_code == 200 and "refresh" not in still.headers
+        assert '<a href="/dashboard">Nu verversen en automatisch blijven verversen</a>' in still.text
+
+
 def test_sessions_expire_and_tokens_work(site):
     clock = ManualClock(START)
     with live_server(site, clock, free_port()) as (base, server):

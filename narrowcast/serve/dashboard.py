@@ -82,10 +82,14 @@ def failure_data(outcome: "BuildOutcome | None") -> dict | None:
             "findings": [finding.as_dict() for finding in outcome.findings]}
 
 
-def dashboard_page(server: "Server", user: str, now: datetime) -> str:
+REFRESH_SECONDS = 30
+
+
+def dashboard_page(server: "Server", user: str, now: datetime, refresh: bool = True) -> str:
     """The dashboard as HTML: exactly `dashboard_data`, in the site's local time."""
     return _TEMPLATES.get_template("dashboard.html").render(data=dashboard_data(server, now), user=user,
-                                                             fmt=_local(server))
+                                                             fmt=_local(server), refresh=refresh,
+                                                             refresh_seconds=REFRESH_SECONDS)
 
 
 def routes(server: "Server") -> list[Route]:
@@ -98,8 +102,12 @@ def routes(server: "Server") -> list[Route]:
 
     @page
     async def dashboard(request: Request, user: str) -> Response:
-        html = dashboard_page(server, user, server.clock())
-        return HTMLResponse(html, headers={"Cache-Control": "no-store", "Refresh": "30"})
+        # The page reloads itself, which takes a screen reader back to the top: the link at the top
+        # turns that off before the first reload (WCAG 2.2.1), and ?verversen=uit keeps it off.
+        refresh = request.query_params.get("verversen") != "uit"
+        html = dashboard_page(server, user, server.clock(), refresh)
+        headers = {"Cache-Control": "no-store"} | ({"Refresh": str(REFRESH_SECONDS)} if refresh else {})
+        return HTMLResponse(html, headers=headers)
 
     @api
     async def api_dashboard(request: Request, user: str) -> Response:
