@@ -1,5 +1,5 @@
 // narrowcast player Service Worker: an extra, only where the browser allows one (HTTPS,
-// localhost). It keeps the player shell (page, hashed script and style) so a reload works
+// localhost). It keeps the player shell (page, hashed scripts and style) so a reload works
 // offline. Manifests and images are the page's business (IndexedDB), so they pass through.
 'use strict';
 

@@ -219,15 +219,18 @@ def write_outputs(site: Site, plans: list[Plan], manifests: dict[str, ScreenItem
 
 
 PLAYER_DIR = Path(__file__).parent.parent / "player"
-PLAYER_ASSETS = ("player.js", "player.css")
+# in the order index.html loads them (core first, sync last: it starts the player)
+PLAYER_ASSETS = ("core.js", "manifest.js", "store.js", "playback.js", "sync.js", "player.css")
 
 
 def write_player(folder: Path) -> str:
     """The player into the output, its scripts and styles under content-hashed (immutable) names.
 
     index.html names the hashed files, so a browser may keep the page itself for a long time and
-    still never runs an old script with a new page. version.json lets a running player see that a
-    newer player was published.
+    still never runs an old script with a new page. Every asset is published as
+    `player.<hash>.<ext>`, the name the nginx example in docs/screens.md (and the server) serve as
+    immutable, so a restarted kiosk finds them all in its cache. version.json lets a running player
+    see that a newer player was published: its version hashes every asset's hash.
     """
     folder.mkdir(parents=True, exist_ok=True)
     page = (PLAYER_DIR / "index.html").read_text(encoding="utf-8")
@@ -235,10 +238,12 @@ def write_player(folder: Path) -> str:
     for name in PLAYER_ASSETS:
         data = (PLAYER_DIR / name).read_bytes()
         short = hashlib.sha256(data).hexdigest()[:12]
-        stem, ext = name.rsplit(".", 1)
-        (folder / f"{stem}.{short}.{ext}").write_bytes(data)
-        page = page.replace(f'"{name}"', f'"{stem}.{short}.{ext}"')
-        digest.update(data)
+        hashed = f"player.{short}.{name.rsplit('.', 1)[1]}"
+        if f'"{name}"' not in page:
+            raise ValueError(f"player/index.html names no {name}")
+        (folder / hashed).write_bytes(data)
+        page = page.replace(f'"{name}"', f'"{hashed}"')
+        digest.update(short.encode())
     version = digest.hexdigest()[:12]
     page = page.replace("__PLAYER_VERSION__", version)
     (folder / "index.html").write_text(page, encoding="utf-8")
