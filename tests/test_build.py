@@ -348,6 +348,9 @@ def test_the_wheel_carries_the_example_content(tmp_path: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "narrowcast/example/narrowcast.yaml" in names
     assert any(n.startswith("narrowcast/example/slides/") for n in names)
+    # Every content folder the example has, so `narrowcast init` from the wheel gives content that checks clean.
+    for part in ("playlists", "laws", "themes", "images"):
+        assert any(n.startswith(f"narrowcast/example/{part}/") for n in names), part
     assert "narrowcast/assets/themes/default/theme.yaml" in names and "narrowcast/assets/icons/aliases.yaml" in names
 
 

@@ -170,6 +170,9 @@ def test_a_law_phases_language_findings_land_in_its_block_and_its_duration_on_th
     findings = [f for f in language_findings(loaded(tmp_path)) if f.file == LAW_FILE]
     durations = [f for f in findings if f.code == "reading-time"]
     assert durations and all((f.line, f.field) == (DURATION_LINE, "duration") for f in durations), durations
+    # One duration serves both texts: each finding names the text it is about, so none is a duplicate.
+    assert len({f.message for f in durations}) == len(durations), durations
+    assert all(f.message.startswith(("de tekst onder before:", "de tekst onder after:")) for f in durations), durations
     assert all(f.field.startswith(("before.", "after.")) for f in findings if f not in durations)
 
 

@@ -169,3 +169,29 @@ def test_the_first_builds_error_is_shown_when_nothing_was_ever_published(tmp_pat
         assert "Het bouwen is mislukt" in page and "kapot" in page and not rows(page)
     finally:
         server.records.close()
+
+
+def test_a_restart_whose_first_build_fails_still_shows_the_screens_that_play(tmp_path: Path):
+    """The output published before a restart is on the screens; when this run's first build fails for
+    another reason than the content (Chromium will not start, a full disk), the dashboard, the alerts
+    and the scheduler still know those screens: the site is read once at start, the versions from
+    index.json."""
+    from narrowcast.publish.manifest import Index, IndexScreen, manifest_path
+
+    OLD = {"hal": "00000000000000a1", "balie": "00000000000000b2"}  # the versions on the screens
+    root = write_player_site(tmp_path / "inhoud")
+    site, _ = load_site(root)
+    screens = tuple(IndexScreen(s.id, s.name, s.location, f"{s.width}x{s.height}", s.playlist, OLD[s.id],
+                                manifest_path(s.id)) for s in site.config.screens)
+    (root / "output").mkdir()
+    (root / "output/index.json").write_text(Index(site.config.site, "2026-11-23T08:00:00Z", screens).to_json())
+    server = Server(root, ManualClock(NOW), builder=StubBuilder(failed("Chromium start niet")))
+    try:
+        assert run_in_own_loop(server.rebuild("start")) is False
+        data = dashboard_data(server, NOW)
+        assert {s["id"]: s["newest_version"] for s in data["screens"]} == OLD
+        assert {a["screen"] for a in data["alerts"]} == {"hal", "balie"}, "never seen: both offline"
+        page = dashboard_page(server, "anne", NOW)
+        assert "Chromium start niet" in page and "De schermen tonen de vorige versie" in page
+    finally:
+        server.records.close()

@@ -148,12 +148,14 @@ def _slide_findings(slide: Slide, rules: LanguageRules, checks: Checks) -> list[
     for found in slide_level_findings([text for _, text in fields], rules):
         findings.append(_finding(origin, ("title",), found))
     if slide.duration is not None:
-        findings += [_finding(origin, ("duration",), f) for f in _duration_check(slide, slide.duration, checks)]
+        # A law's one duration serves both its texts: each finding says which text is too long for it.
+        which = f"de tekst onder {slide.phase.part}: " if slide.phase else ""
+        findings += [_finding(origin, ("duration",), f, which) for f in _duration_check(slide, slide.duration, checks)]
     return findings
 
 
-def _finding(origin, path: tuple, found: TextFinding) -> Finding:
-    message = found.message.rstrip(".")
+def _finding(origin, path: tuple, found: TextFinding, which: str = "") -> Finding:
+    message = which + found.message.rstrip(".")
     if found.words and found.words not in message and len(found.words) <= 60:
         message += f" ('{found.words}')"
     if found.suggestion:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..publish.build import measure
 from ..render.cache import RenderCache
-from ..render.pool import RenderPool
+from ..render.pool import RenderPool, likely_to_render
 from ..check.content import language_findings, slide_fields
 from ..check.readability import flesch_douma, flesch_douma_band, words
 from ..check.legibility import static_findings
@@ -33,7 +33,7 @@ def run_checks(root: Path, now: datetime, render: bool = True) -> tuple[Site | N
     if unset_keys:
         findings.append(unset_keys)
     if render:
-        with RenderPool() as renderer:
+        with RenderPool(start=likely_to_render(root, cache)) as renderer:  # a cached folder needs no browser
             findings += measure(site, now, renderer, cache)
     return site, sorted(findings)
 

@@ -16,7 +16,8 @@ from .references import check_references
 from .validate import validate
 from ..yamlsource import Document, read_documents
 
-CONTENT_DIRS = {"slides": Slide, "playlists": Playlist, "laws": Law}
+# The content folders that hold YAML, each with the model of its items (the others: folder.CONTENT_DIRS).
+YAML_KINDS = {"slides": Slide, "playlists": Playlist, "laws": Law}
 
 
 def load_site(root: Path) -> tuple[Site | None, list[Finding]]:
@@ -27,7 +28,7 @@ def load_site(root: Path) -> tuple[Site | None, list[Finding]]:
     context = {"timezone": config.timezone if config else DEFAULT_TZ}
     loaded: dict[str, list] = {}
     unreadable_ids: set[str] = set()  # ids of items with errors: known, so references to them don't cascade
-    for folder, model in CONTENT_DIRS.items():
+    for folder, model in YAML_KINDS.items():
         loaded[folder] = []
         for path in _yaml_files(root / folder):
             documents, problems = read_documents(path, root)

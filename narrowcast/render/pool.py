@@ -81,17 +81,29 @@ class Renderer:
         self._browser = None
         self._idle: list[_Page] = []  # pages not rendering now
         self._idle_changed: asyncio.Condition | None = None
+        self._starting: asyncio.Lock | None = None
+        self._launching: asyncio.Lock | None = None
 
     async def start_driver(self) -> None:
-        """Playwright's Node driver (0.4-0.5 s of a launch): startable before the browser is known."""
-        if self._playwright is None:
-            from playwright.async_api import async_playwright
+        """Playwright's Node driver (0.4-0.5 s of a launch): startable before the browser is known.
 
-            _tune_driver_environment()
-            self._playwright = await async_playwright().start()
+        Once: an early start and a launch may both ask for it, and a second driver would outlive close().
+        """
+        self._starting = self._starting or asyncio.Lock()  # made on the pool's loop, where all of this runs
+        async with self._starting:
+            if self._playwright is None:
+                from playwright.async_api import async_playwright
+
+                _tune_driver_environment()
+                self._playwright = await async_playwright().start()
 
     async def launch(self, chromium: str | None) -> None:
         """The browser and its pages; a browser of another path than asked for is replaced."""
+        self._launching = self._launching or asyncio.Lock()
+        async with self._launching:
+            await self._launch(chromium)
+
+    async def _launch(self, chromium: str | None) -> None:
         if self._browser is not None and chromium == self.chromium:
             return
         await self._close_browser()

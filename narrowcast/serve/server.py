@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 from zoneinfo import ZoneInfo
 
+from ..content.load import load_site
 from ..folder import is_content
 from ..publish.manifest import Index
 from .builder import BuildOutcome, Builder, failed, unexpected
@@ -130,14 +131,26 @@ class Server:
                  reason, outcome.rendered, outcome.cached, len(changed), outcome.seconds)
 
     def _read_versions(self) -> None:
-        """The versions published before this start, so that only real changes are announced."""
+        """What was published before this start: its versions, so that only real changes are
+        announced, and, while the content still loads, its site, so that the dashboard and the
+        alerts show the screens even when the first build of this run fails (Chromium, a full disk)."""
         index = self.output / "index.json"
         if not index.is_file():
             return
         try:
-            self.versions = Index.from_json(index.read_bytes()).versions()
+            published = Index.from_json(index.read_bytes())
         except (OSError, ValueError) as exc:  # damaged: the first build writes it anew
             log.warning("%s is beschadigd (%s: %s); de eerste build maakt het opnieuw", index, type(exc).__name__, exc)
+            return
+        self.versions = published.versions()
+        try:
+            site, _ = load_site(self.root)
+        except Exception:  # noqa: BLE001 - the first build says what is wrong; the server starts anyway
+            log.exception("de inhoud kon bij de start niet gelezen worden")
+            site = None
+        if site is not None:
+            at = datetime.fromisoformat(published.generated.replace("Z", "+00:00"))
+            self.published = Published(site, (), dict(self.versions), at)
 
     # --- watching -------------------------------------------------------------------------------
 
