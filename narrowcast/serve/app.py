@@ -54,12 +54,15 @@ def create_app(server: "Server") -> Starlette:
                         f"<p><a href=\"dashboard\">Dashboard</a></p><p>Speler per scherm:</p><ul>{links}</ul>",
                         media_type="text/html")
 
-    settings = ServeSettings.read(server.root)  # at start, before any build
+    # The published site's config (the server reads it at start beside output/); with nothing
+    # published yet, narrowcast.yaml read once. Never the file as it is now.
+    settings = ServeSettings() if server.site else ServeSettings.read(server.root)
 
     def use_published_settings() -> None:
-        if server.site is not None:  # after a good build: its config, never the file as it is now
+        if server.site is not None:
             settings.use(server.site.config)
 
+    use_published_settings()
     server.after_build.append(use_published_settings)
     routes = [
         Route("/", home),

@@ -54,7 +54,7 @@ def dashboard_data(server: "Server", now: datetime) -> dict:
         "notices": [{"id": n.id, "text": n.text, "until": n.until.isoformat(), "screens": list(n.screens)} for n in notices],
         "published_at": published.at.isoformat() if published else None,  # None: no good build yet in this run
         "last_error": server.state.last_error,
-        "last_failure": failure_data(server.failure),
+        "last_failure": failure_data(server.state.failure),
     }
 
 

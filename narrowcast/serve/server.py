@@ -57,8 +57,12 @@ class Published:
 @dataclass
 class BuildState:
     last_ok: str | None = None
-    last_error: str | None = None
+    failure: BuildOutcome | None = None  # the last failure since the last good build
     builds: int = 0
+
+    @property
+    def last_error(self) -> str | None:
+        return self.failure.error if self.failure else None
 
 
 @dataclass
@@ -74,7 +78,6 @@ class Server:
     after_build: list[Callable[[], None]] = field(default_factory=list)
     builder: Builder = field(default_factory=Builder)
     published: Published | None = None  # None until the first good build of this run
-    failure: BuildOutcome | None = None  # the last failure since then; None after a good build
 
     def __post_init__(self) -> None:
         from ..state.records import Records
@@ -106,7 +109,7 @@ class Server:
             return True
 
     def _report_failure(self, reason: str, outcome: BuildOutcome) -> None:
-        self.state.last_error, self.failure = outcome.error, outcome
+        self.state.failure = outcome
         if outcome.content:
             log.warning("herbouw (%s) mislukt, de vorige versie blijft staan:\n%s", reason, outcome.error)
         else:
@@ -115,7 +118,7 @@ class Server:
 
     def _announce(self, reason: str, now: datetime, outcome: BuildOutcome) -> None:
         self.published = Published(outcome.site, tuple(outcome.plans), dict(outcome.versions), now)
-        self.state.last_error, self.failure = None, None
+        self.state.failure = None
         self.state.last_ok = now.isoformat()
         self.state.builds += 1
         changed = {s: v for s, v in outcome.versions.items() if self.versions.get(s) != v}
@@ -168,9 +171,8 @@ class Server:
                     names = sorted({Path(p).relative_to(self.root).as_posix() for _, p in changes})
                     await self.rebuild("opgeslagen: " + ", ".join(names[:3]) + (" …" if len(names) > 3 else ""))
             except Exception as exc:  # noqa: BLE001 - e.g. the folder was moved away for a moment
-                self.state.last_error = (f"het bewaken van de inhoudsmap is mislukt ({type(exc).__name__}: {exc}); "
-                                         f"over {WATCH_RETRY_SECONDS} s opnieuw")
-                self.failure = failed(self.state.last_error)
+                self.state.failure = failed(f"het bewaken van de inhoudsmap is mislukt ({type(exc).__name__}: {exc}); "
+                                            f"over {WATCH_RETRY_SECONDS} s opnieuw")
                 log.exception("bewaken mislukt, over %d s opnieuw", WATCH_RETRY_SECONDS)
             await asyncio.sleep(WATCH_RETRY_SECONDS)
 
