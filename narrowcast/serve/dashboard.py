@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..content.fields import DEFAULT_TZ
 from ..errors import NarrowcastError
 from ..schedule.plan import next_change_after
 from ..state.files import active_notices
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from .server import Server
 
 MAX_NOTICE_BYTES = 16_384
-DEFAULT_TZ = "Europe/Amsterdam"  # before the first good build there is no site to name one
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
 
 

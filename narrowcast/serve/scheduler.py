@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from ..content.fields import DEFAULT_TZ
+
 if TYPE_CHECKING:
     from ..content.model import Site
     from ..state.files import Notice
@@ -67,7 +69,7 @@ class ContentScheduler:
         except Exception:  # noqa: BLE001 - any failure: keep the day's rhythm, and say so
             log.exception("de momenten om te herbouwen konden niet bepaald worden; alleen middernacht staat gepland")
         try:
-            return [(next_midnight(now, ZoneInfo("Europe/Amsterdam")), "nieuwe dag")]
+            return [(next_midnight(now, ZoneInfo(DEFAULT_TZ)), "nieuwe dag")]
         except OverflowError:  # a clock at the end of time (serve --at 9999-12-31) has no next day
             return []
 
@@ -88,7 +90,7 @@ def planned_moments(site: "Site | None", notices: "Sequence[Notice]", now: datet
 
     `site` is the one the server published (None before its first good build), never the files on disk.
     """
-    tz = ZoneInfo(site.config.timezone) if site else ZoneInfo("Europe/Amsterdam")
+    tz = ZoneInfo(site.config.timezone) if site else ZoneInfo(DEFAULT_TZ)
     moments = [(next_midnight(now, tz), "nieuwe dag")]
     if site:
         for law in site.laws.values():

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 from zoneinfo import ZoneInfo
 
+from ..content.fields import DEFAULT_TZ
 from ..content.load import load_site
 from ..folder import is_content
 from ..publish.manifest import Index
@@ -34,7 +35,7 @@ Clock = Callable[[], datetime]
 WATCH_RETRY_SECONDS = 5
 
 
-def system_clock(tz: str = "Europe/Amsterdam") -> Clock:
+def system_clock(tz: str = DEFAULT_TZ) -> Clock:
     return lambda: datetime.now(ZoneInfo(tz))
 
 
