@@ -34,7 +34,7 @@ before:
   title: Nieuwe regels
   text: Vanaf 1 januari 2027 gelden nieuwe regels.
   translations:
-    en: {title: New rules}
+    en: {title: New rules, text: New rules from 1 January 2027.}
 after:
   title: Nieuwe regels gelden nu
 tags: [wet]

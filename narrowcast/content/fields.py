@@ -305,6 +305,23 @@ def parse_hours(value: Any) -> tuple[tuple[time, time], ...]:
     return tuple(windows)
 
 
+_EVERY_RE = re.compile(r"^(\d+)\s*(s|sec|seconden|seconde|m|min|minuut|minuten|u|uur)?$", re.I)
+_EVERY_UNIT = {"s": 1, "sec": 1, "seconde": 1, "seconden": 1, "m": 60, "min": 60, "minuut": 60, "minuten": 60,
+               "u": 3600, "uur": 3600}
+
+
+def parse_every(value: Any) -> int:
+    """How often a slide should come round, as seconds: `5m`, `90s`, `10 minuten`; a number alone is minutes."""
+    text = _text(value)
+    found = _EVERY_RE.match(text.replace(" ", ""))
+    if not found:
+        _fail("'{value}' is geen tijdsduur; schrijf bijvoorbeeld '5m' (elke 5 minuten) of '90s'", value=text)
+    seconds = int(found[1]) * _EVERY_UNIT[(found[2] or "m").lower()]
+    if not 30 <= seconds <= 3600:
+        _fail("'{value}' kan niet: kies tussen 30 seconden en 1 uur, zoals '5m'", value=text)
+    return seconds
+
+
 # --- annotated types for the model ----------------------------------------------------------
 
 _STR_SCHEMA = {"type": "string"}
@@ -330,4 +347,7 @@ Hours = Annotated[tuple[tuple[time, time], ...], BeforeValidator(parse_hours), W
      "description": "tijdvakken: '8:30-12:00' of ['8:30-12:00', '13:00-16:30']"})]
 Resolution = Annotated[tuple[int, int], BeforeValidator(parse_resolution), WithJsonSchema(
     {"type": "string", "pattern": r"^\d{3,5}\s*[xX×]\s*\d{3,5}$", "examples": ["1920x1080", "1080x1920"]})]
+Every = Annotated[int, BeforeValidator(parse_every), WithJsonSchema(
+    {"type": "string", "pattern": r"^\d+\s*(s|sec|seconden?|m|min|minuut|minuten|u|uur)?$", "examples": ["5m", "90s"],
+     "description": "komt minstens zo vaak langs: '5m' is elke 5 minuten"})]
 Timezone = Annotated[str, BeforeValidator(parse_timezone), WithJsonSchema({"type": "string", "examples": [DEFAULT_TZ]})]

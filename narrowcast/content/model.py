@@ -9,11 +9,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
 from ..errors import Finding
-from .fields import Bool, Days, End, Hours, Resolution, Slug, Start, Text, Timezone, Url, WebOrigin
+from .fields import Bool, Days, End, Every, Hours, Resolution, Slug, Start, Text, Timezone, Url, WebOrigin
 from ..yamlsource import Document
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ku"}
 
+LanguageMode = Literal["sequential", "rotate", "side-by-side"]
 Layout = Literal["standard", "steps", "question", "announcement", "law-change"]
 LangCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
 Seconds = Annotated[int, Field(ge=3, le=600, description="seconden")]
@@ -91,6 +92,8 @@ class Translation(_Content):
     steps: list[StepItem] | None = None
     highlight: Text | None = None
     image_alt: Text | None = None
+    source: str | None = Field(None, pattern=r"^[0-9a-f]{8}$", description=(
+        "door narrowcast geschreven: van welke Nederlandse tekst dit de vertaling is (narrowcast translations)"))
 
 
 class Timing(_Content):
@@ -118,6 +121,7 @@ class Slide(Timing):
     image: str | None = Field(None, description="pad naar een afbeelding in de inhoudsmap")
     image_alt: Text | None = Field(None, description="wat er op de afbeelding staat, in woorden")
     duration: Seconds | None = Field(None, description="hoe lang de dia blijft staan, in seconden")
+    every: Every | None = Field(None, description="komt vaker langs in de ronde: '5m' is minstens elke 5 minuten")
     tags: list[Slug] = Field(default_factory=list)
     translations: dict[LangCode, Translation] = Field(default_factory=dict)
     _phase: LawPhase | None = PrivateAttr(default=None)  # set on the slides a law becomes (law_slides)
@@ -134,12 +138,18 @@ class PlaylistItem(Timing):
     slide: Slug | None = None
     tag: Slug | None = None
     duration: Seconds | None = None
+    every: Every | None = Field(None, description="komt vaker langs in de ronde: '5m' is minstens elke 5 minuten")
 
 
 class Playlist(_Content):
     id: Slug
     name: Text
     fallback: Slug | None = Field(None, description="dia die staat als er niets anders live is")
+    languages: list[LangCode] | None = Field(None, description=(
+        "welke talen dit scherm laat zien, de eigen taal eerst: [nl, ar, tr] (standaard: alle talen van de dia's)"))
+    language_mode: LanguageMode | None = Field(None, description=(
+        "hoe vertalingen komen: sequential (na elke dia, standaard), rotate (per ronde één andere taal) "
+        "of side-by-side (vertaling klein naast het Nederlands)"))
     items: list[PlaylistItem] = Field(default_factory=list)
 
 
@@ -216,6 +226,11 @@ class Screen(_Content):
     distance: float = Field(ge=0.5, le=50, description="kijkafstand in meters")
     playlist: Slug
     theme: str | None = None
+    languages: list[LangCode] | None = Field(None, description=(
+        "welke talen dit scherm laat zien, de eigen taal eerst: [nl, ar, tr] (standaard: alle talen van de dia's)"))
+    language_mode: LanguageMode | None = Field(None, description=(
+        "hoe vertalingen komen: sequential (na elke dia, standaard), rotate (per ronde één andere taal) "
+        "of side-by-side (vertaling klein naast het Nederlands)"))
 
     @property
     def width(self) -> int:
@@ -260,6 +275,8 @@ class SiteConfig(_Content):
     horizon_hours: int = Field(48, ge=6, le=24 * 14)
     poll_seconds: int = Field(30, ge=5, le=3600)
     default_duration: Seconds = 10
+    wait_minutes: int = Field(10, ge=1, le=240, description=(
+        "hoe lang mensen meestal wachten, in minuten: een ronde op een scherm hoort korter te zijn (standaard 10)"))
     checks: Checks = Field(default_factory=Checks)
     alerts_webhook: Url | None = Field(None, description="webadres dat een bericht krijgt als een scherm uitvalt (standaard uit)")
     chromium: str | None = Field(None, description="pad naar Chromium of chromium-headless-shell om dia's mee te maken "

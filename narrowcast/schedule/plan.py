@@ -13,9 +13,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from ..content.ids import ItemId
-from ..content.model import FAR_PAST, Playlist, Screen, Site, Slide, Timing, as_of
+from ..content.model import FAR_PAST, Playlist, Screen, Site, Slide, Timing, Translation, as_of
 from ..check.readingtime import reading_seconds
 from ..state.files import Notice
+from .languages import SIDE_BY_SIDE, LanguageChoice, language_choice
+from .loop import build_loops
 
 UTC = timezone.utc
 Interval = tuple[datetime, datetime]  # [start, end) in UTC
@@ -33,7 +35,16 @@ class Entry:
     interrupt: bool = False
     timings: tuple[Timing, ...] = ()  # all must allow a moment for the entry to be live
     extra: tuple[Interval, ...] | None = None  # a fixed window (law phases, countdown days)
-    countdown: str | None = None  # "Nog 12 dagen" on a law's announcement, one entry per day
+    days_left: int | None = None  # on a law's announcement with a countdown: one entry per day
+    also: str | None = None  # side by side: this language smaller beside the slide's own
+    every: int | None = None  # seconds: the entry comes round at least this often within a loop
+
+    @property
+    def countdown(self) -> str | None:
+        """The countdown in Dutch, "Nog 12 dagen" (the slide itself says it in its own language)."""
+        if not self.days_left or self.days_left < 1:
+            return None
+        return "Nog 1 dag" if self.days_left == 1 else f"Nog {self.days_left} dagen"
 
     @property
     def item_id(self) -> str:
@@ -63,6 +74,8 @@ class Plan:
     window: Interval
     entries: list[tuple[Entry, list[Interval]]] = field(default_factory=list)
     fallback: Entry | None = None
+    languages: LanguageChoice | None = None
+    loops: list[list[str]] = field(default_factory=list)  # item ids in play order, one list per loop
 
 
 # --- windows -----------------------------------------------------------------------------------
@@ -77,7 +90,7 @@ def build_window(now: datetime, horizon_hours: int, tz: ZoneInfo) -> Interval:
 
 # --- what a playlist holds -------------------------------------------------------------------------
 
-Showing = tuple[Interval | None, str | None]  # a fixed window (None: always), and a countdown text
+Showing = tuple[Interval | None, int | None]  # a fixed window (None: always), and the days left of a countdown
 
 
 def _showings(slide: Slide, superseded: dict[str, datetime], window: Interval, tz: ZoneInfo) -> list[Showing]:
@@ -101,14 +114,14 @@ def _countdown_days(span: Interval, window: Interval, tz) -> list[Showing]:
     while (begin := datetime.combine(day, time(0), tzinfo=tz)) < last:
         end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
         left = (effective_day - day).days
-        countdown = "Nog 1 dag" if left == 1 else f"Nog {left} dagen" if left > 1 else None
-        out.append(((max(begin, start).astimezone(UTC), min(end, effective).astimezone(UTC)), countdown))
+        out.append(((max(begin, start).astimezone(UTC), min(end, effective).astimezone(UTC)), left if left > 0 else None))
         day += timedelta(days=1)
     return out
 
 
-def playlist_entries(site: Site, playlist: Playlist, window: Interval) -> list[Entry]:
+def playlist_entries(site: Site, playlist: Playlist, window: Interval, languages: LanguageChoice | None = None) -> list[Entry]:
     """The entries of a playlist in order: tags expanded, law phases in their window, translations added."""
+    languages = languages or language_choice(site, None)
     tz = ZoneInfo(site.config.timezone)
     superseded: dict[str, datetime] = {}
     for law in site.laws.values():
@@ -127,8 +140,8 @@ def playlist_entries(site: Site, playlist: Playlist, window: Interval) -> list[E
                 continue  # a slide named twice plays once, at its first place
             seen.add(ident)
             slide = site.slides.get(ident)  # None: the phase of a law that has no text for it
-            for span, countdown in _showings(slide, superseded, window, tz) if slide else ():
-                entries += _language_entries(site, slide, item, span, countdown)
+            for span, days_left in _showings(slide, superseded, window, tz) if slide else ():
+                entries += _language_entries(site, slide, item, span, days_left, languages)
     return entries
 
 
@@ -142,16 +155,28 @@ def auto_duration(site: Site, slide: Slide, lang: str) -> int:
     return max(site.config.default_duration, math.ceil(needed))
 
 
-def _language_entries(site: Site, slide: Slide, item, span: Interval | None, countdown: str | None) -> list[Entry]:
+def _language_entries(site: Site, slide: Slide, item, span: Interval | None, days_left: int | None,
+                      languages: LanguageChoice) -> list[Entry]:
+    """The slide in the languages the screen shows: after each other, or each translation beside the Dutch."""
     fixed = item.duration or slide.duration
+    every = min((e for e in (slide.every, item.every) if e), default=None)
     common = dict(priority=max(slide.priority, item.priority),
                   interrupt=slide.interrupt or item.interrupt, timings=(slide, item),
-                  extra=(span,) if span else None, countdown=countdown)
+                  extra=(span,) if span else None, days_left=days_left, every=every)
     # A countdown day is its own item: each day's slide says a different number.
-    day = span[0].astimezone(ZoneInfo(site.config.timezone)).date() if span and countdown else None
-    entries = [Entry(ItemId(slide.id, day), slide, site.config.language,
-                     fixed or auto_duration(site, slide, site.config.language), **common)]
-    for lang in slide.translations:
+    day = span[0].astimezone(ZoneInfo(site.config.timezone)).date() if span and days_left else None
+    return _entries_in_languages(site, slide, fixed, languages, day, common)
+
+
+def _entries_in_languages(site: Site, slide: Slide, fixed: int | None, languages: LanguageChoice, day, common) -> list[Entry]:
+    own = languages.own
+    translated = languages.translations(slide)
+    if languages.mode == SIDE_BY_SIDE and translated:
+        return [Entry(ItemId(slide.id, day, also=lang), slide, own,
+                      fixed or max(auto_duration(site, slide, own), auto_duration(site, slide, lang)), also=lang, **common)
+                for lang in translated]
+    entries = [Entry(ItemId(slide.id, day), slide, own, fixed or auto_duration(site, slide, own), **common)]
+    for lang in translated:
         entries.append(Entry(ItemId(slide.id, day, lang), slide, lang, fixed or auto_duration(site, slide, lang), **common))
     return entries
 
@@ -210,9 +235,17 @@ def entry_intervals(entry: Entry, window: Interval, tz: ZoneInfo) -> list[Interv
 
 def notice_entry(site: Site, notice: Notice) -> Entry:
     """An urgent notice as an interrupting entry, live from its start until it ends."""
-    slide = Slide(id=notice.id, layout="announcement", title=notice.text, icon=notice.icon, interrupt=True)
+    slide = Slide(id=notice.id, layout="announcement", title=notice.text, icon=notice.icon, interrupt=True,
+                  translations={lang: Translation(title=text) for lang, text in notice.translations})
     return Entry(ItemId(notice.id), slide, site.config.language, site.config.default_duration, priority=100,
                  interrupt=True, extra=((notice.start.astimezone(UTC), notice.until.astimezone(UTC)),))
+
+
+def notice_entries(site: Site, notice: Notice, languages: LanguageChoice) -> list[Entry]:
+    """An urgent notice in the languages the screen shows, each interrupting while the notice lasts."""
+    entry = notice_entry(site, notice)
+    common = dict(priority=entry.priority, interrupt=True, extra=entry.extra)
+    return _entries_in_languages(site, entry.slide, site.config.default_duration, languages, None, common)
 
 
 def plan_screen(site: Site, screen: Screen, now: datetime, notices: Sequence[Notice] = ()) -> Plan:
@@ -220,15 +253,17 @@ def plan_screen(site: Site, screen: Screen, now: datetime, notices: Sequence[Not
     tz = ZoneInfo(site.config.timezone)
     window = build_window(now, site.config.horizon_hours, tz)
     playlist = site.playlists[screen.playlist]
-    entries = [notice_entry(site, n) for n in notices if n.targets(screen.id)]
-    entries += playlist_entries(site, playlist, window)
+    languages = language_choice(site, screen)
+    entries = [e for n in notices if n.targets(screen.id) for e in notice_entries(site, n, languages)]
+    entries += playlist_entries(site, playlist, window, languages)
     raw = [(entry, entry_intervals(entry, window, tz)) for entry in entries]
-    plan = Plan(screen, window, fallback=fallback_entry(site, playlist))
+    plan = Plan(screen, window, fallback=fallback_entry(site, playlist), languages=languages)
     for entry, spans in raw:
         stronger = _merge([s for other, o_spans in raw if other.rank > entry.rank for s in o_spans])
         effective = _subtract(spans, stronger)
         if effective and effective[-1][1] > now:  # an item whose time has passed today is left out
             plan.entries.append((entry, effective))
+    plan.loops = build_loops(plan, now)
     return plan
 
 

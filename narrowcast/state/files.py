@@ -39,6 +39,7 @@ class Notice:
     until: datetime
     screens: tuple[str, ...] = ()  # empty: every screen
     icon: str = "informatie"
+    translations: tuple[tuple[str, str], ...] = ()  # (language, text): the notice in other languages
 
     def targets(self, screen_id: str) -> bool:
         return not self.screens or screen_id in self.screens
