@@ -23,8 +23,8 @@ import pytest
 
 from .building import build
 
-from .conftest import REPO, copy_example
-from .serving import SERVER_AT, Nginx, NarrowcastServer, free_port, write_player_site
+from .conftest import REPO, copy_example, write_files
+from .serving import PLAYER_SITE, SERVER_AT, Nginx, NarrowcastServer, free_port, write_player_site
 from .test_build import browser
 
 UTC = timezone.utc
@@ -390,3 +390,35 @@ def test_an_urgent_notice_reaches_the_screen_and_leaves_at_its_end(site, servers
                         "the notice leaves at its end, by itself", timeout=60, advance_ms=1000)
     assert after["now"] - end < 2_000, "it left on time"
     assert notice not in after["liveIds"]
+
+
+LOOP_SLIDES = "---\n".join([
+    "id: een\ntitle: Welkom\nicon: hand\nduration: 5\ntranslations:\n  en: {title: Welcome}\n  ar: {title: أهلا وسهلا}\n",
+    "id: twee\ntitle: Geldzaken?\nicon: geld\nduration: 5\ntranslations:\n  en: {title: Questions about money?}\n"
+    "  ar: {title: أسئلة عن المال؟}\n",
+    "id: drie\ntitle: Huisbezoek\nicon: huis\nduration: 5\n",
+    "id: vier\ntitle: Hulp nodig?\nicon: hand\nduration: 5\n",
+    "id: vaak\ntitle: Uw nummer\nicon: bel\nduration: 5\nevery: 30s\n",
+])
+
+
+def test_plays_the_loops_the_server_decided_one_after_another(servers, context, tmp_path):
+    """Rotated languages and a repeated slide: the player walks the manifest's loops, deciding nothing itself."""
+    items = "".join(f"  - slide: {s}\n" for s in ("een", "twee", "drie", "vier", "vaak"))
+    root = write_files(tmp_path / "talen", {
+        "narrowcast.yaml": PLAYER_SITE.split("  - id: balie")[0], "slides/dia.yaml": LOOP_SLIDES,
+        "playlists/hal.yaml": f"id: hal\nname: Hal\nlanguage_mode: rotate\nitems:\n{items}"})
+    build_aside(root)
+    server = servers(NarrowcastServer, root, free_port(), tmp_path / "serve.log")
+    manifest = server.manifest("hal")
+    order = [ident for loop in manifest["loops"] for ident in loop]
+    assert len(manifest["loops"]) == 2 and order.count("vaak") == 4, manifest["loops"]
+    assert [i for i in order if "." in i] == ["een.en", "twee.en", "een.ar", "twee.ar"]
+
+    page = context.new_page()
+    screen = open_player(page, player_url(server.port, "hal", INSECURE_HOST))
+    first = screen.wait(lambda s: s["shown"] == order[0], "the first item of the first loop shows")
+    end = screen.run(5000 * len(order) + 500)
+
+    shows = [h["id"] for h in end["history"] if h["at"] >= first["history"][-1]["at"]]
+    assert shows[:len(order) + 1] == order + [order[0]], "both loops in turn, then the first again"

@@ -1,8 +1,9 @@
-"""`narrowcast schedule`: what plays where now, and what changes in the coming week."""
+"""`narrowcast schedule`: what plays where now (with the loop's length), and what changes in the coming week."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,7 +12,8 @@ import click
 
 from ..content.load import load_site_or_raise
 from ..errors import NarrowcastError
-from ..schedule.plan import live_items, next_change_after
+from ..schedule.loop import loop_figures
+from ..schedule.plan import live_items, next_change_after, plan_screen
 from ..state.files import active_notices
 
 WEEK = timedelta(days=7)
@@ -23,19 +25,49 @@ def _when(moment: datetime, tz: ZoneInfo) -> str:
     return f"{_DAYS_NL[local.weekday()]} {local:%d-%m %H:%M}"
 
 
-def now_rows(site, screen, at, notices) -> list[dict]:
-    return [{"id": e.item_id, "title": e.title, "lang": e.lang, "duration": e.duration,
-             "priority": e.priority, "interrupt": e.interrupt} for e in live_items(site, screen, at, notices)]
+def _minutes(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def screen_now(site, screen, at, notices) -> dict:
+    """What a screen plays at `at`: the loop's length, how many loops rotate, and each live item with its plays per hour."""
+    plan = plan_screen(site, screen, at, notices)
+    figures = loop_figures(plan, at)
+    rows = [{"id": e.item_id, "title": e.title, "lang": e.lang, "also": e.also, "duration": e.duration,
+             "priority": e.priority, "interrupt": e.interrupt, "plays_per_hour": figures.plays_per_hour.get(e.item_id, 0)}
+            for e in live_items(site, screen, at, notices)]
+    return {"loop_seconds": figures.loop_seconds, "loops": figures.loops,
+            "language_mode": plan.languages.mode if plan.languages else "sequential", "items": rows}
+
+
+def _names(entries: list) -> list[str]:
+    """Entries as people know them: one line per slide, its Dutch title and the languages it comes in."""
+    by_slide: dict[str, tuple[str, list[str]]] = {}
+    for entry in entries:
+        title, langs = by_slide.setdefault(entry.slide.id, (entry.slide.title, []))
+        lang = f"+{entry.also}" if entry.also else entry.lang
+        if lang not in langs:
+            langs.append(lang)
+    return [f"{title} ({', '.join(langs)})" if len(langs) > 1 or langs[0].startswith("+") else title
+            for title, langs in by_slide.values()]
 
 
 def week_changes(site, screen, at: datetime, notices) -> list[dict]:
-    """Each moment in the next seven days when the screen's playlist changes, with what comes and goes."""
+    """Each moment in the next seven days when what the screen plays changes, with what comes and goes.
+
+    A countdown's new day is no change: the same slide says another number.
+    """
+    def shown(moment) -> dict:
+        return {replace(e.id, day=None): e for e in live_items(site, screen, moment, notices)}
+
     changes, moment = [], at
-    before = {e.item_id for e in live_items(site, screen, at, notices)}
+    before = shown(at)
     while (moment := next_change_after(site, screen, moment, notices)) and moment < at + WEEK:
-        after = {e.item_id for e in live_items(site, screen, moment, notices)}
-        if after != before:
-            changes.append({"at": moment.isoformat(), "added": sorted(after - before), "removed": sorted(before - after)})
+        after = shown(moment)
+        if after.keys() != before.keys():
+            changes.append({"at": moment.isoformat(),
+                            "added": _names([after[k] for k in after if k not in before]),
+                            "removed": _names([before[k] for k in before if k not in after])})
         before = after
     return changes
 
@@ -47,25 +79,55 @@ def print_timetable(root: Path, at: datetime, screen_id: str | None, week: bool,
     screens = [site.screens[screen_id]] if screen_id else list(site.screens.values())
     notices = active_notices(root, at)
     tz = ZoneInfo(site.config.timezone)
-    result = {s.id: (week_changes if week else now_rows)(site, s, at, notices) for s in screens}
+    result = {s.id: (week_changes if week else screen_now)(site, s, at, notices) for s in screens}
     if fmt == "json":
         click.echo(json.dumps({"at": at.isoformat(), "week": week, "screens": result}, ensure_ascii=False, indent=2))
         return
     from rich.console import Console
-    from rich.table import Table
 
     console = Console()
-    for screen in screens:
-        if week:
-            table = Table(title=f"{screen.id}: wijzigingen vanaf {_when(at, tz)}")
-            for column in ("moment", "erbij", "eraf"):
-                table.add_column(column)
-            for change in result[screen.id]:
-                table.add_row(_when(datetime.fromisoformat(change["at"]), tz), "\n".join(change["added"]), "\n".join(change["removed"]))
+    for names, value in _grouped(result):
+        console.print(_week_table(names, value, at, tz) if week else _now_table(names, value, at, tz, site))
+
+
+def _grouped(result: dict) -> list[tuple[list[str], object]]:
+    """Screens that play exactly the same, as one group: one table instead of three equal ones."""
+    groups: list[tuple[list[str], object]] = []
+    for screen_id, value in result.items():
+        for names, other in groups:
+            if other == value:
+                names.append(screen_id)
+                break
         else:
-            table = Table(title=f"{screen.id} op {at.astimezone(tz):%Y-%m-%d %H:%M}")
-            for column in ("id", "titel", "taal", "sec"):
-                table.add_column(column)
-            for row in result[screen.id]:
-                table.add_row(row["id"], row["title"], row["lang"], str(row["duration"]))
-        console.print(table)
+            groups.append(([screen_id], value))
+    return groups
+
+
+def _week_table(names, changes, at, tz):
+    from rich.table import Table
+
+    table = Table(title=f"{', '.join(names)}: wijzigingen vanaf {_when(at, tz)}")
+    for column in ("moment", "erbij", "eraf"):
+        table.add_column(column)
+    for change in changes:
+        table.add_row(_when(datetime.fromisoformat(change["at"]), tz), "\n".join(change["added"]), "\n".join(change["removed"]))
+    if not changes:
+        table.add_row("—", "geen wijzigingen deze week", "")
+    return table
+
+
+def _now_table(names, now, at, tz, site):
+    from rich.table import Table
+
+    wait = site.config.wait_minutes * 60
+    loops = f", {now['loops']} rondes om de beurt" if now["loops"] > 1 else ""
+    over = " — langer dan de wachttijd" if now["loop_seconds"] > wait else ""
+    table = Table(title=f"{', '.join(names)} op {at.astimezone(tz):%Y-%m-%d %H:%M}",
+                  caption=f"één ronde: {_minutes(now['loop_seconds'])} min{loops} "
+                          f"(wachttijd {site.config.wait_minutes} min){over}")
+    for column in ("id", "titel", "taal", "sec", "per uur"):
+        table.add_column(column)
+    for row in now["items"]:
+        lang = f"{row['lang']}+{row['also']}" if row["also"] else row["lang"]
+        table.add_row(row["id"], row["title"], lang, str(row["duration"]), f"{row['plays_per_hour']:g}")
+    return table

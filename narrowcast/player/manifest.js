@@ -17,7 +17,32 @@
       if (why) return 'item ' + (k + 1) + (i && isText(i.id) ? ' (' + shortText(i.id) + ')' : '') + ': ' + why;
     }
     var fb = itemProblem(raw.fallback, false);
-    return fb ? 'fallback: ' + fb : null;
+    if (fb) return 'fallback: ' + fb;
+    return raw.loops == null ? null : loopsProblem(raw.loops, raw.items);
+  }
+
+  // The loops name items by id, in play order (docs/manifest.md): every name must be an item.
+  function loopsProblem(loops, items) {
+    if (!Array.isArray(loops) || !loops.length) return 'loops is geen lijst';
+    var ids = {};
+    items.forEach(function (i) { ids[i.id] = true; });
+    for (var k = 0; k < loops.length; k++) {
+      if (!Array.isArray(loops[k]) || !loops[k].length) return 'ronde ' + (k + 1) + ' is geen lijst';
+      for (var j = 0; j < loops[k].length; j++) {
+        if (!ids[loops[k][j]]) return 'ronde ' + (k + 1) + ' noemt onbekend item ' + shortText(loops[k][j]);
+      }
+    }
+    return null;
+  }
+
+  // The play order as indices into items: the loops one after another, or the items' own order.
+  function orderOf(raw, items) {
+    if (!Array.isArray(raw.loops)) return items.map(function (_, k) { return k; });
+    var at = {};
+    items.forEach(function (i, k) { at[i.id] = k; });
+    var order = [];
+    raw.loops.forEach(function (loop) { loop.forEach(function (id) { order.push(at[id]); }); });
+    return order;
   }
 
   function itemProblem(i, timed) {
@@ -55,7 +80,7 @@
     });
     var fb = raw.fallback ? {id: raw.fallback.id, image: abs(raw.fallback.image), duration: raw.fallback.duration} : null;
     return {version: raw.version, screen: raw.screen, poll: Math.max(2, raw.poll_seconds || 30),
-            serverTime: raw.server_time, items: items, fallback: fb};
+            serverTime: raw.server_time, items: items, order: orderOf(raw, items), fallback: fb};
   }
 
   function imagesOf(m) {

@@ -1,4 +1,4 @@
-// narrowcast player: playback. Rotates the live items of the adopted manifest in array order, the
+// narrowcast player: playback. Rotates the live items of the adopted manifest in the loops' order, the
 // fallback when none is live, with a cross-fade; only when nothing can be shown, a notice in words.
 // Memory stays flat over weeks: only scalars and bounded structures are kept.
 (function (nc) {
@@ -12,7 +12,7 @@
   var stage = document.getElementById('stage');
 
   var manifest = null;   // the manifest being played, images resolved to absolute URLs
-  var position = -1;     // index in manifest.items of the last item shown (fallback keeps it)
+  var position = -1;     // place in the play order (orderOf) of the last item shown (fallback keeps it)
   var current = null;    // {key, id, image, duration}
   var shown = null;      // {key, image} of the picture on screen
   var showTimer = null, edgeTimer = null, cleanupTimer = null;
@@ -29,14 +29,29 @@
     return manifest.items.filter(function (i) { return isLive(i, at); }).map(function (i) { return i.id; });
   }
 
-  // The next live item after `from` in manifest order, or the fallback.
+  // The play order: positions in it name items. The server's loops decide it (rotated languages,
+  // repeated slides); a manifest stored by an older player has none, and plays its items in order.
+  function orderOf(m) {
+    return m.order || m.items.map(function (_, k) { return k; });
+  }
+
+  // The next live item after position `from` in the play order, or the fallback.
   function pick(from, at) {
-    var items = manifest.items, n = items.length;
+    var items = manifest.items, order = orderOf(manifest), n = order.length;
     for (var k = 1; k <= n; k++) {
-      var i = ((from + k) % n + n) % n;
-      if (isLive(items[i], at)) return {index: i, entry: entryOf(items[i], false)};
+      var p = ((from + k) % n + n) % n, item = items[order[p]];
+      if (isLive(item, at)) return {index: p, entry: entryOf(item, false)};
     }
     return manifest.fallback ? {index: from, entry: entryOf(manifest.fallback, true)} : null;
+  }
+
+  // Where an item stands in the play order: at `near` if it is there (a repeated item keeps its
+  // turn), else its first place; -1 when the order does not name it.
+  function placeOf(m, id, near) {
+    var order = orderOf(m);
+    if (near >= 0 && near < order.length && m.items[order[near]].id === id) return near;
+    for (var p = 0; p < order.length; p++) if (m.items[order[p]].id === id) return p;
+    return -1;
   }
 
   function entryOf(item, isFallback) {
@@ -109,13 +124,13 @@
     log('versie', next.version);
     if (!before) { position = -1; step(); return; }
     var at = now();
-    var same = null, index = -1;
-    next.items.forEach(function (i, k) { if (i.id === before.id) { same = i; index = k; } });
+    var index = placeOf(next, before.id, position);
+    var same = index >= 0 ? next.items[orderOf(next)[index]] : null;
     if (before.fallback) {
       if (liveIds(at).length || !next.fallback || next.fallback.image !== before.image) step();
       else armEdge(at);
     } else if (!same || !isLive(same, at)) {
-      position = index >= 0 ? index : Math.min(position, next.items.length - 1);
+      position = index >= 0 ? index : Math.min(position, orderOf(next).length - 1);
       step();
     } else if (same.image !== before.image) {
       position = index;

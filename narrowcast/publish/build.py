@@ -204,7 +204,8 @@ def write_outputs(site: Site, plans: list[Plan], manifests: dict[str, ScreenItem
     for plan in plans:
         items, fallback = manifests[plan.screen.id]
         manifest = Manifest(screen=plan.screen.id, server_time=stamp(now), horizon=stamp(plan.window[1]),
-                            poll_seconds=site.config.poll_seconds, items=items, fallback=fallback)
+                            poll_seconds=site.config.poll_seconds, items=items, fallback=fallback,
+                            loops=tuple(tuple(loop) for loop in plan.loops) if items else None)
         path = staging / manifest_path(plan.screen.id)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(manifest.to_json(), encoding="utf-8")

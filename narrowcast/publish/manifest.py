@@ -141,18 +141,37 @@ class Manifest:
     poll_seconds: Seconds
     items: tuple[Item, ...]
     fallback: Fallback
+    loops: Annotated[tuple[Annotated[tuple[Text, ...], Field(min_length=1)], ...] | None, AfterValidator(_present),
+                     WithJsonSchema(TypeAdapter(tuple[Annotated[tuple[Text, ...], Field(min_length=1)], ...]).json_schema()),
+                     Field(json_schema_extra=_no_default)] = None
+
+    def __post_init__(self) -> None:
+        ids = [item.id for item in self.items]
+        if len(set(ids)) != len(ids):
+            raise ValueError("an item id is listed twice")
+        if self.loops is not None:
+            named = {ident for loop in self.loops for ident in loop}
+            if named - set(ids):
+                raise ValueError(f"loops name items that are not in items: {sorted(named - set(ids))[:3]}")
+            if set(ids) - named:
+                raise ValueError(f"items that no loop plays: {sorted(set(ids) - named)[:3]}")
+
+    def _content(self) -> dict:
+        content = {"items": [item.to_dict() for item in self.items], "fallback": self.fallback.to_dict()}
+        if self.loops is not None:
+            content["loops"] = [list(loop) for loop in self.loops]
+        return content
 
     def version(self) -> str:
         """A hash of everything but `server_time` and `horizon`: a later build of the same content
         (the same day) has the same version, so a screen's ETag check costs a 304."""
-        content = {"schema": SCHEMA, "screen": self.screen, "poll_seconds": self.poll_seconds,
-                   "items": [item.to_dict() for item in self.items], "fallback": self.fallback.to_dict()}
+        content = {"schema": SCHEMA, "screen": self.screen, "poll_seconds": self.poll_seconds, **self._content()}
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict:
         return {"schema": SCHEMA, "screen": self.screen, "version": self.version(),
                 "server_time": self.server_time, "horizon": self.horizon, "poll_seconds": self.poll_seconds,
-                "items": [item.to_dict() for item in self.items], "fallback": self.fallback.to_dict()}
+                **self._content()}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)

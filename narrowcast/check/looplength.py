@@ -1,0 +1,98 @@
+"""Loop length: does one loop on a screen fit the time people wait, and do `every` slides come round often enough?
+
+Looks at the coming week from `now`: per screen, each moment what is live changes, the loop as a
+visitor meets it then (schedule.loop.loop_figures). The busiest moment is the one with the longest loop.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from ..content.model import Screen, Site
+from ..errors import Finding
+from ..schedule.loop import LoopFigures, loop_figures
+from ..schedule.plan import plan_screen
+
+DAYS = 7
+_DAYS_NL = ("ma", "di", "wo", "do", "vr", "za", "zo")
+
+
+def busiest(site: Site, screen: Screen, now: datetime) -> tuple[datetime, LoopFigures, object]:
+    """The moment in the coming week at which the screen's loop is longest, its figures, and the plan then."""
+    tz = ZoneInfo(site.config.timezone)
+    best = None
+    day = now.astimezone(tz).date()
+    for offset in range(DAYS):
+        start = max(now, datetime.combine(day + timedelta(days=offset), time(0), tzinfo=tz))
+        plan = plan_screen(site, screen, start)
+        end = datetime.combine(day + timedelta(days=offset + 1), time(0), tzinfo=tz)
+        moments = {start} | {a for entry, spans in plan.entries for a, _ in spans if start < a < end}
+        for moment in sorted(moments):
+            figures = loop_figures(plan, moment)
+            if best is None or figures.loop_seconds > best[1].loop_seconds:
+                best = (moment, figures, plan)
+    return best
+
+
+def _when(moment: datetime, tz: ZoneInfo) -> str:
+    local = moment.astimezone(tz)
+    return f"{_DAYS_NL[local.weekday()]} {local:%d-%m} om {local:%H:%M}"
+
+
+def _span(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d} min"
+
+
+def loop_findings(site: Site, now: datetime) -> list[Finding]:
+    """A warning per screen whose busiest loop is longer than the wait, and per `every` slide that comes too seldom."""
+    tz = ZoneInfo(site.config.timezone)
+    wait = site.config.wait_minutes * 60
+    findings, told = [], set()
+    for screen in site.config.screens:
+        moment, figures, plan = busiest(site, screen, now)
+        if figures.loop_seconds > wait:
+            findings.append(_too_long(site, screen, plan, figures, _when(moment, tz)))
+        for slide_id, (every, plays) in _own_plays(plan, figures).items():
+            if slide_id not in told and plays and 3600 / plays > every * 1.25:
+                told.add(slide_id)
+                findings.append(_every_origin(site, screen, slide_id).finding(
+                    ("every",), f"deze dia komt op scherm {screen.id} maar eens per {_span(3600 / plays)} langs "
+                    f"({_when(moment, tz)}), niet elke {_span(every)}; maak de ronde korter of kies een "
+                    "ruimere every", severity="warning", code="every-not-met"))
+    return findings
+
+
+def _own_plays(plan, figures: LoopFigures) -> dict[str, tuple[int, float]]:
+    """Per slide with `every`: how often per hour it comes round in the site's language (beside a translation counts)."""
+    own = plan.languages.own if plan.languages else None
+    out: dict[str, tuple[int, float]] = {}
+    for entry, _ in plan.entries:
+        if entry.every and entry.lang == own:
+            every, plays = out.get(entry.slide.id, (entry.every, 0.0))
+            out[entry.slide.id] = (every, plays + figures.plays_per_hour.get(entry.item_id, 0.0))
+    return out
+
+
+def _every_origin(site: Site, screen: Screen, slide_id: str):
+    """Where `every` was written: on the slide, else on the playlist item that names the slide or its tag."""
+    slide = site.slides[slide_id]
+    if slide.every:
+        return slide.origin
+    for item in site.playlists[screen.playlist].items:
+        if item.every and (item.slide == slide_id or item.tag in slide.tags):
+            return item.origin
+    return slide.origin
+
+
+def _too_long(site: Site, screen: Screen, plan, figures: LoopFigures, when: str) -> Finding:
+    translated = any(entry.slide.translations.get(entry.lang) or entry.also for entry, _ in plan.entries)
+    sequential = plan.languages is None or plan.languages.mode == "sequential"
+    advice = ("zet language_mode: rotate (elke ronde één andere taal) of side-by-side bij het scherm of de playlist, "
+              "of haal dia's weg" if translated and sequential else "haal dia's uit de playlist, of maak teksten korter")
+    wait = site.config.wait_minutes
+    return screen.origin.finding(("language_mode",) if screen.language_mode else ("playlist",),
+                                 f"een ronde op scherm {screen.id} duurt {_span(figures.loop_seconds)} ({when}); "
+                                 f"mensen wachten meestal {wait} minuten (wait_minutes), dus veel bezoekers zien "
+                                 f"niet alles; {advice}", severity="warning", code="loop-too-long")
