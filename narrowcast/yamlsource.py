@@ -8,6 +8,7 @@ its line and column. Aliases are followed with a budget, so an alias bomb cannot
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -225,6 +226,9 @@ _PROBLEMS_NL = [
 ]
 
 
+_BRACED_START = re.compile(r"^\s*(?:-\s+)?([\w-]+):\s+(\{\s*\w+\s*\}[^#]*\S)")
+
+
 def _syntax_finding(rel: str, exc: yaml.MarkedYAMLError, text: str) -> Finding:
     # An unclosed quote is found at the end of the file; point at where the quote opened.
     opened_quote = exc.context_mark and "quoted scalar" in (exc.context or "")
@@ -239,5 +243,8 @@ def _syntax_finding(rel: str, exc: yaml.MarkedYAMLError, text: str) -> Finding:
     lines = text.splitlines()
     if message is None and 0 < line <= len(lines) and "\t" in lines[line - 1]:
         message = _PROBLEMS_NL[0][1]
+    if 0 < line <= len(lines) and (braced := _BRACED_START.match(lines[line - 1])):
+        message = (f"een tekst die met {{ begint, moet tussen aanhalingstekens staan; schrijf "
+                   f"{braced[1]}: \"{braced[2].rstrip()}\"")  # `text: {datum} gaat het in` (a placeholder first)
     message = message or f"de YAML-opmaak klopt niet ({(exc.problem or 'onbekend').strip()})"
     return Finding(rel, line, column, "", message, code="yaml-syntax")

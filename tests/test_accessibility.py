@@ -29,7 +29,8 @@ pytestmark = browser
 AXE = REPO / "tests/node_modules/axe-core/axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
-NOTICE = {"text": "De hal is dicht door een storing. Ga naar de balie.", "screens": ["werkplein-hal"]}
+NOTICE = {"text": "De hal is dicht door een storing. Ga naar de balie.", "screens": ["werkplein-hal"],
+          "until": "17:00", "translations": {"en": "The hall is closed. Please go to the desk."}}
 RUN_AXE = """async tags => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
   return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,

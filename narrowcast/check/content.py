@@ -9,10 +9,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import Finding
+from ..content.lawfacts import CHECK_DAYS, filled, law_values
 from ..content.model import Checks, Site, Slide
+from .lawdates import law_date_findings
 from .language import LanguageRules, TextFinding, check_text, slide_level_findings
 from .readingtime import check_duration
 from .tone import check_tone
+from .translations import playlist_translation_findings, translation_findings
 
 
 def rules_from(checks: Checks) -> LanguageRules:
@@ -24,14 +27,14 @@ def rules_from(checks: Checks) -> LanguageRules:
 
 
 def slide_fields(slide: Slide) -> list[tuple[tuple, str]]:
-    """(path, text) of every own-language text a reader sees on the slide."""
+    """(path, text) of every own-language text a reader sees on the slide, its law's facts filled in."""
     fields = [(("title",), slide.title)]
     if slide.text:
         fields.append((("text",), slide.text))
     if slide.highlight:
         fields.append((("highlight",), slide.highlight))
     fields += [(("steps", i, "text"), step.text) for i, step in enumerate(slide.steps)]
-    return fields
+    return [(path, filled(slide, "nl", CHECK_DAYS, text)) for path, text in fields]
 
 
 def _duration_check(slide: Slide, duration: int, checks: Checks) -> list[TextFinding]:
@@ -62,9 +65,12 @@ def language_findings(site: Site, memo: Path | None = None) -> list[Finding]:
     remembered = FindingsMemo(memo, checks)
     findings: list[Finding] = []
     for slide in site.slides.values():  # a law's phases too: each at its own before:/after: block
-        findings += remembered.findings(slide.origin, lambda: _slide_findings(slide, rules, checks))
+        # A tied slide's filled-in texts depend on its law, in another file: its facts are part of the key.
+        facts = sorted(law_values(slide, "nl", CHECK_DAYS).items()) if slide.phase is None else ()
+        findings += remembered.findings(slide.origin, lambda: _slide_findings(slide, rules, checks)
+                                        + translation_findings(slide, rules, checks), facts)  # same document: same key
     remembered.save()
-    return findings + playlist_duration_findings(site)
+    return findings + playlist_duration_findings(site) + law_date_findings(site) + playlist_translation_findings(site)
 
 
 class FindingsMemo:
@@ -89,11 +95,11 @@ class FindingsMemo:
             except (OSError, ValueError, AttributeError, RecursionError):  # deep [[[[ trips the json module
                 pass
 
-    def findings(self, origin, compute) -> list[Finding]:
+    def findings(self, origin, compute, extra=()) -> list[Finding]:
         if self.path is None or not origin.doc.digest:
             return compute()
         key = hashlib.sha256(json.dumps([origin.doc.file, origin.doc.digest, list(map(str, origin.path)),
-                                         self.settings]).encode()).hexdigest()[:24]
+                                         self.settings] + ([list(extra)] if extra else [])).encode()).hexdigest()[:24]
         if key in self.old:
             try:
                 remembered = [_remembered(entry) for entry in self.old[key]]
@@ -133,7 +139,8 @@ def _checks_stamp() -> str:
     """A hash of the checking code and its word lists: a new narrowcast checks everything again."""
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for path in sorted(here.glob("*.py")) + sorted((here / "data").glob("*.yaml")) + [here.parent / "content" / "model.py"]:
+    content = [here.parent / "content" / name for name in ("model.py", "lawfacts.py", "translations.py")]
+    for path in sorted(here.glob("*.py")) + sorted((here / "data").glob("*.yaml")) + content:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from ..errors import NarrowcastError
+from .options import _local_minute, _moment, _root
+from .users import user
 
 
 class _Group(click.Group):
@@ -33,12 +35,6 @@ def cli(ctx: click.Context, folder: Path | None) -> None:
     Run the commands in a content folder (one with narrowcast.yaml), or point at one with -C.
     """
     ctx.obj = folder
-
-
-def _root(ctx: click.Context) -> Path:
-    from ..folder import find_root
-
-    return find_root(ctx.obj or Path.cwd())
 
 
 @cli.command()
@@ -81,29 +77,6 @@ def schema(ctx: click.Context, out: Path | None) -> None:
         out = _root(ctx) / "schemas"
     for path in write_schemas(out) + write_output_schemas(out):
         click.echo(f"geschreven: {path}")
-
-
-def _moment(root: Path, text: str | None, option: str = "--at", *, end_of_day: bool = False):
-    """A moment from the command line in the folder's timezone; now when not given. A clock time
-    that daylight saving skips or repeats is taken, with a notice saying what it became."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from pydantic_core import PydanticCustomError
-
-    from ..content.fields import local_time_note, parse_moment
-    from ..content.load import site_timezone
-
-    tz = site_timezone(root)
-    if text is None:
-        return datetime.now(ZoneInfo(tz))
-    try:
-        moment = parse_moment(text, tz, end_of_day=end_of_day)
-    except PydanticCustomError as exc:
-        raise NarrowcastError(f"{option}: {exc.message()}") from None
-    if note := local_time_note(moment):
-        click.echo(f"Let op: {option}: {note}", err=True)
-    return moment
 
 
 @cli.command()
@@ -202,8 +175,11 @@ def serve(ctx: click.Context, host: str, port: int, jobs: int, at: str | None) -
 @cli.command()
 @click.argument("text", required=False)
 @click.option("--screens", help="Comma-separated screen ids (default: every screen).")
-@click.option("--until", "until", metavar="MOMENT", help="When it ends by itself (default: the end of today).")
+@click.option("--until", "until", metavar="MOMENT",
+              help="When it ends: 17:00 (today), 2u/90m (from now), 2026-12-03 (all that day), '2026-12-03 17:00'.")
 @click.option("--icon", default="informatie", show_default=True, help="Icon word for the notice.")
+@click.option("--translation", "translations", multiple=True, metavar="LANG=TEXT",
+              help="The notice in another language: en='The office is closed today' (once per language).")
 @click.option("--cancel", "cancel", metavar="ID", help="End a running notice now.")
 @click.option("--list", "show", is_flag=True, help="List running notices.")
 @click.option("--force", is_flag=True, help="Publish despite plain-language errors (needs --reason; it is recorded).")
@@ -211,21 +187,22 @@ def serve(ctx: click.Context, host: str, port: int, jobs: int, at: str | None) -
 @click.option("--at", "at", metavar="MOMENT", hidden=True, help="Act as if it were this moment (tests, with serve --at).")
 @click.pass_context
 def urgent(ctx: click.Context, text: str | None, screens: str | None, until: str | None, icon: str,
-           cancel: str | None, show: bool, force: bool, reason: str | None, at: str | None) -> None:
-    """Show an urgent notice on screens now; it ends by itself at --until.
+           translations: tuple[str, ...], cancel: str | None, show: bool, force: bool, reason: str | None, at: str | None) -> None:
+    """Show an urgent notice on screens now; it ends by itself at --until (default: the end of today).
 
     The notice is checked like any slide and published at once (a running `narrowcast serve`
     announces it to the screens within seconds). It is kept in the state folder (.state/), not
     in the content files.
     """
-    from ..publish.urgent import cancel_notice, list_notices, publish_notice
+    from ..content.load import site_timezone
+    from ..publish.urgent import cancel_notice, list_notices, parse_translations, parse_until, publish_notice
     from ..render.pool import RenderPool
 
     root = _root(ctx)
     now = _moment(root, at)
     if show:
         for notice in list_notices(root, now):
-            click.echo(f"{notice.id}  tot {notice.until:%Y-%m-%d %H:%M}  {', '.join(notice.screens) or 'alle schermen'}: {notice.text}")
+            click.echo(f"{notice.id}  tot {_local_minute(root, notice.until)}  {', '.join(notice.screens) or 'alle schermen'}: {notice.text}")
         return
     if cancel:
         with RenderPool(start=False) as renderer:  # a notice's slide is seldom in the cache; most others are
@@ -234,13 +211,17 @@ def urgent(ctx: click.Context, text: str | None, screens: str | None, until: str
         return
     if not text:
         raise NarrowcastError("geef de tekst van de melding, bijvoorbeeld: narrowcast urgent \"Het Werkplein is vanmiddag gesloten.\"")
-    until_moment = _moment(root, until, "--until") if until else None
+    until_moment, note = parse_until(until, now, site_timezone(root)) if until else (None, None)
+    if note:  # a clock time that daylight saving skips or repeats
+        click.echo(f"Let op: --until: {note}", err=True)
+    translated, forced = parse_translations(translations), _force_reason(force, reason)  # before Chromium starts
     with RenderPool() as renderer:
         notice = publish_notice(root, text, now, renderer, until=until_moment,
                                 screens=[s.strip() for s in screens.split(",")] if screens else [], icon=icon,
-                                force=_force_reason(force, reason))
-    click.echo(f"Melding {notice.id} staat op {', '.join(notice.screens) or 'alle schermen'} "
-               f"tot {notice.until:%Y-%m-%d %H:%M}. Stoppen: narrowcast urgent --cancel {notice.id}")
+                                force=forced, translations=translated)
+    also = f" (ook in: {', '.join(lang for lang, _ in notice.translations)})" if notice.translations else ""
+    click.echo(f"Melding {notice.id}{also} staat op {', '.join(notice.screens) or 'alle schermen'} "
+               f"tot {_local_minute(root, notice.until)}. Stoppen: narrowcast urgent --cancel {notice.id}")
 
 
 @cli.command(name="schedule")
@@ -250,11 +231,39 @@ def urgent(ctx: click.Context, text: str | None, screens: str | None, until: str
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
 def schedule_command(ctx: click.Context, at: str | None, screen_id: str | None, week: bool, fmt: str) -> None:
-    """What plays where, when: now (or --at), or the next seven days' changes (--week)."""
+    """What plays where, when: now (or --at), with each screen's loop length and how often each
+    item plays per hour; or the next seven days' changes by title (--week), per group of screens
+    that play the same."""
     from .timetable import print_timetable
 
     root = _root(ctx)
     print_timetable(root, _moment(root, at), screen_id, week, fmt)
+
+
+@cli.command(name="translations")
+@click.argument("languages", nargs=-1, metavar="[TAAL]...")
+@click.option("--mark", "slide_id", metavar="DIA", help="Record that this slide's translations (or only TAAL ...) fit its Dutch text now.")
+@click.option("--mark-all", is_flag=True, help="Record it for every translation (or every one in TAAL ...).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def translations_command(ctx: click.Context, languages: tuple[str, ...], slide_id: str | None, mark_all: bool,
+                         fmt: str) -> None:
+    """Per slide and language: bijgewerkt, verouderd (the Dutch changed), onbekend or half.
+
+    --mark writes 'source: <hash of the Dutch text>' into the translation's block in the YAML
+    file, keeping its comments and layout; `check` warns once the Dutch text changes again.
+    """
+    from .translations import mark, print_status
+
+    root = _root(ctx)
+    if slide_id and mark_all:
+        raise NarrowcastError("kies --mark DIA of --mark-all, niet allebei")
+    if slide_id or mark_all:
+        mark(root, slide_id, languages, fmt)
+    elif languages:
+        raise NarrowcastError(f"talen ({' '.join(languages)}) horen bij --mark DIA of --mark-all")
+    else:
+        print_status(root, fmt)
 
 
 @cli.command()
@@ -266,88 +275,6 @@ def icons() -> None:
     for word in icon_set.dutch_words():
         click.echo(f"{word:<16} {catalog.get(word, '?')}")
     click.echo(f"\nDe Lucide-namen zelf werken ook ({len(set(catalog.values()))} iconen); zie https://lucide.dev/icons.")
-
-
-@cli.group()
-def user() -> None:
-    """Accounts for the dashboard and its actions (stored hashed in the state folder)."""
-
-
-@user.command("add")
-@click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
-@click.pass_context
-def user_add(ctx: click.Context, name: str, password_stdin: bool) -> None:
-    """Add a user, or set a new password for an existing one."""
-    from ..state.records import Records
-
-    root = _root(ctx.parent)
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Wachtwoord", hide_input=True, confirmation_prompt="Nog een keer")
-    if len(password) < 10:
-        raise NarrowcastError("kies een wachtwoord van minstens 10 tekens")
-    records = Records(root)
-    now = _moment(root, None)
-    ended = records.set_user(name, password, now)
-    click.echo(f"Gebruiker {name} kan nu inloggen op /dashboard.")
-    tokens = sum(t.user == name for t in records.tokens(now))
-    if ended or tokens:
-        click.echo(f"{ended} ingelogde sessies van {name} zijn beëindigd. API-tokens blijven geldig ({tokens}); "
-                   f"intrekken: narrowcast user token {name} --revoke")
-
-
-@user.command("token")
-@click.argument("name")
-@click.option("--days", type=click.IntRange(1, 3650), default=90, show_default=True, help="Days until the token expires.")
-@click.option("--revoke", is_flag=True, help="End this user's tokens instead (all of them, or the one given with --id).")
-@click.option("--id", "token_id", metavar="ID", help="With --revoke: only the token with this id (see 'user list').")
-@click.option("--at", "at", metavar="MOMENT", hidden=True, help="Act as if it were this moment (tests).")
-@click.pass_context
-def user_token(ctx: click.Context, name: str, days: int, revoke: bool, token_id: str | None, at: str | None) -> None:
-    """A new API token for a user (send it as 'Authorization: Bearer TOKEN'); shown once, stored hashed."""
-    from ..state.records import Records
-
-    root = _root(ctx.parent)
-    records = Records(root)
-    if name not in records.users():
-        raise NarrowcastError(f"gebruiker {name} bestaat niet; maak hem eerst met 'narrowcast user add {name}'")
-    if revoke:
-        ended = records.revoke_tokens(name, token_id)
-        if token_id and not ended:
-            raise NarrowcastError(f"{name} heeft geen token met id {token_id}; zie 'narrowcast user list'")
-        click.echo(f"{ended} token(s) van {name} ingetrokken.")
-        return
-    from datetime import timedelta
-
-    now = _moment(root, at)
-    click.echo(records.new_token(name, now, days))
-    click.echo(f"Geldig tot {_local_minute(root, now + timedelta(days=days))}; wordt maar één keer getoond.", err=True)
-
-
-def _local_minute(root: Path, moment) -> str:
-    from zoneinfo import ZoneInfo
-
-    from ..content.load import site_timezone
-
-    return f"{moment.astimezone(ZoneInfo(site_timezone(root))):%Y-%m-%d %H:%M}"
-
-
-@user.command("list")
-@click.option("--at", "at", metavar="MOMENT", hidden=True, help="Act as if it were this moment (tests).")
-@click.pass_context
-def user_list(ctx: click.Context, at: str | None) -> None:
-    """List the users, each with their valid API tokens (id and expiry; never the token itself)."""
-    from ..state.records import Records
-
-    root = _root(ctx.parent)
-    records = Records(root)
-    tokens = records.tokens(_moment(root, at))
-    for name in records.users():
-        click.echo(name)
-        for token in (t for t in tokens if t.user == name):
-            click.echo(f"  token {token.id}  verloopt {_local_minute(root, token.expires)}")
 
 
 @cli.command("screen-key")
@@ -381,6 +308,9 @@ def report(ctx: click.Context, since: str, until: str, out) -> None:
     start, end = _moment(root, since, "--from"), _moment(root, until, "--to", end_of_day=True)
     rows = write_report(Records(root), start, end, out)
     click.echo(f"{rows} regels", err=True)
+
+
+cli.add_command(user)
 
 
 def main() -> None:

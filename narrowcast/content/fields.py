@@ -40,9 +40,24 @@ def parse_slug(value: Any) -> str:
     return text
 
 
+def _placeholder_alone(value: Any) -> str | None:
+    """`highlight: {datum}` unquoted: YAML reads a flow mapping {datum: null}; it means the text '{datum}'."""
+    if isinstance(value, dict) and len(value) == 1:
+        (key, inner), = value.items()
+        if inner is None and isinstance(key, str) and re.fullmatch(r"\w+", key):
+            return "{" + key + "}"
+    return None
+
+
 def parse_text(value: Any) -> str:
     if isinstance(value, (int, float)):  # pragma: no cover - the reader yields str only
         return str(value)
+    if isinstance(value, dict):
+        alone = _placeholder_alone(value)
+        if alone is None:
+            _fail("{problem}", problem="hier hoort één waarde (tekst), geen lijst of blok (begint de tekst "
+                                       "met {, zet hem dan tussen aanhalingstekens: \"{datum} ...\")")
+        return alone  # an unknown name is reported where the placeholders are checked, with a suggestion
     text = _text(value)
     if not text:
         _fail("deze tekst is leeg")

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from ..errors import ContentError, Finding, has_errors
 from .fields import DEFAULT_TZ, local_time_note, parse_timezone
 from ..folder import CONFIG_FILE
+from .lawfacts import law_fact_findings, resolve_ties
 from .model import Law, Playlist, Site, SiteConfig, Slide, law_slides
 from .references import check_references
 from .validate import validate
@@ -46,16 +47,19 @@ def load_site(root: Path) -> tuple[Site | None, list[Finding]]:
                         unreadable_ids.add(str(_value_at(doc, item_path + ("id",))))
     if config is None:
         return None, sorted(findings)
-    # A law becomes its phase slides here, once: every later stage sees them as slides.
-    slides = loaded["slides"] + [slide for law in loaded["laws"] for slide in law_slides(law)]
-    findings += check_references(root, config, slides, loaded["playlists"], loaded["laws"], unreadable_ids)
+    # Moments written as 'wet <id>' become that law's date; then a law becomes its phase slides,
+    # once: every later stage sees plain moments and one kind of slide.
+    tied = resolve_ties(loaded["slides"], loaded["playlists"], loaded["laws"], unreadable_ids)
+    slides, playlists = tied.slides + [slide for law in loaded["laws"] for slide in law_slides(law)], tied.playlists
+    findings += tied.findings + check_references(root, config, slides, playlists, loaded["laws"], unreadable_ids)
+    findings += law_fact_findings(slides, loaded["laws"], tied.untied)
     if has_errors(findings):
         return None, sorted(findings)
     site = Site(
         root=str(root),
         config=config,
         slides={s.id: s for s in slides},
-        playlists={p.id: p for p in loaded["playlists"]},
+        playlists={p.id: p for p in playlists},
         laws={law.id: law for law in loaded["laws"]},
     )
     return site, sorted(findings)

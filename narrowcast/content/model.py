@@ -10,12 +10,13 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
 from ..errors import Finding
 from .fields import Bool, Days, End, Every, Hours, Resolution, Slug, Start, Text, Timezone, Url, WebOrigin
+from .ties import EndOrTie, StartOrTie
 from ..yamlsource import Document
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ku"}
 
 LanguageMode = Literal["sequential", "rotate", "side-by-side"]
-Layout = Literal["standard", "steps", "question", "announcement", "law-change"]
+Layout = Literal["standard", "steps", "question", "announcement", "law-change", "urgent"]
 LangCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
 Seconds = Annotated[int, Field(ge=3, le=600, description="seconden")]
 
@@ -99,8 +100,8 @@ class Translation(_Content):
 class Timing(_Content):
     """When something may play: dates, weekdays and hours, in the content folder's timezone."""
 
-    valid_from: Start | None = Field(None, description="vanaf deze datum (en tijd)")
-    valid_until: End | None = Field(None, description="tot en met deze datum, of tot deze tijd")
+    valid_from: StartOrTie | None = Field(None, description="vanaf deze datum (en tijd), of vanaf de datum van een wet: 'wet <id>'")
+    valid_until: EndOrTie | None = Field(None, description="tot en met deze datum, of tot deze tijd, of tot de datum van een wet")
     days: Days | None = Field(None, description="alleen op deze dagen")
     hours: Hours | None = Field(None, description="alleen in deze tijdvakken; '22:00-6:00' loopt over middernacht")
     priority: int = Field(0, ge=-100, le=100, description="hoger gaat voor")

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from ..assets import icons
 from ..errors import ContentError, NarrowcastError
 from ..assets.hyphenation import hyphenator
+from ..content.lawfacts import countdown_text, filled
 from ..content.model import Screen, Site, text_direction
 from .pool import RENDERER_VERSION
 from ..schedule.plan import Entry
@@ -37,22 +38,66 @@ def slide_context(site: Site, entry: Entry, screen: Screen | None) -> dict:
     steps = tr.steps if tr and tr.steps is not None else slide.steps
     step_icons = [step.icon for step in slide.steps]
     soft = _soft_hyphens(lang)
+
+    def fill(text):  # the facts of the slide's law ({datum}, {dagen}, {wet}) in `lang`
+        return fill_text(site, slide, lang, entry, text)
+
     view = {
         "id": slide.id, "layout": slide.layout, "lang": lang, "dir": text_direction(lang),
-        "title": soft(tr.title if tr else slide.title),
-        "text": soft(tr.text if tr and tr.text else slide.text),
-        "highlight": (tr.highlight if tr and tr.highlight else slide.highlight),
+        "title": soft(fill(tr.title if tr else slide.title)),
+        "text": soft(fill(tr.text if tr and tr.text else slide.text)),
+        "highlight": fill(tr.highlight if tr and tr.highlight else slide.highlight),
         "icon": _icon(slide.icon),
-        "steps": [{"text": soft(step.text), "icon": _icon(step.icon or (step_icons[i] if i < len(step_icons) else None))}
+        "steps": [{"text": soft(fill(step.text)), "icon": _icon(step.icon or (step_icons[i] if i < len(step_icons) else None))}
                   for i, step in enumerate(steps)],
-        "countdown": entry.countdown,
+        "countdown": countdown_text(entry.days_left, lang),
         "qr": markup(_qr_svg(slide.qr)) if slide.qr else None,
         "qr_label": _short_url(slide.qr) if slide.qr else None,
         "image": _image_data(site, slide) if slide.image else None,
-        "image_alt": (tr.image_alt if tr and tr.image_alt else slide.image_alt),
+        "image_alt": fill(tr.image_alt if tr and tr.image_alt else slide.image_alt),
         "footer": site.config.site,
+        "beside": _beside(site, entry),
+        "warning_icon": _icon("triangle-alert") if slide.layout == "urgent" else None,
     }
     return {"slide": view, "screen": _screen_view(screen)}
+
+
+def fill_text(site: Site, slide, lang: str, entry: Entry, text: str | None) -> str | None:
+    """A slide's text in `lang` with the facts of its law filled in: {datum} the law's date in that
+    language, {dagen} the days left on this entry's countdown day, {wet} the law's name."""
+    return filled(slide, lang, entry.days_left, text)
+
+
+def _beside(site: Site, entry: Entry) -> dict | None:
+    """Side by side: the translation in `entry.also`, shown smaller on the slide in its own language.
+
+    Only what the translation says: no Dutch fallbacks (those are on the slide already). Its steps
+    line up with the slide's own, one text per step; extra ones join the last.
+    """
+    lang = entry.also
+    if not lang or lang not in entry.slide.translations:
+        return None
+    texts = _beside_texts(site, entry.slide, lang, entry)
+    soft, count = _soft_hyphens(lang), len(entry.slide.steps)
+    steps = texts["steps"][:count]
+    if count and len(texts["steps"]) > count:
+        steps[-1] = "\n".join([steps[-1], *texts["steps"][count:]])
+    countdown = countdown_text(entry.days_left, lang)
+    return {"lang": lang, "dir": text_direction(lang), "title": soft(texts["title"]), "text": soft(texts["text"]),
+            "highlight": texts["highlight"], "steps": [soft(step) for step in steps],
+            # the badge in the translation's language; none where it would only repeat the Dutch one
+            "countdown": countdown if countdown != countdown_text(entry.days_left, site.config.language) else None}
+
+
+def _beside_texts(site: Site, slide, lang: str, entry: Entry) -> dict:
+    """The texts of the side-by-side translation (title, text, highlight, step texts), filled as the slide's own."""
+    tr = slide.translations[lang]
+
+    def fill(text):
+        return fill_text(site, slide, lang, entry, text)
+
+    return {"title": fill(tr.title), "text": fill(tr.text), "highlight": fill(tr.highlight),
+            "steps": [fill(step.text) for step in tr.steps or []]}
 
 
 _SOFT_HYPHEN = "\u00ad"
@@ -88,7 +133,9 @@ def _screen_view(screen: Screen | None) -> dict:
 
 def render_html(theme: Theme, context: dict) -> str:
     """The complete, self-contained HTML document of one slide."""
-    scripts = {"latin"} | ({"arabic"} if context["slide"]["dir"] == "rtl" else set())
+    beside = context["slide"].get("beside") or {}
+    rtl = context["slide"]["dir"] == "rtl" or beside.get("dir") == "rtl"  # the slide or its side-by-side text
+    scripts = {"latin"} | ({"arabic"} if rtl else set())
     name = f"layouts/{context['slide']['layout']}.html"
     try:
         template = theme.environment.get_template(name)

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from ..content.ids import ItemId
+from ..content.lawfacts import CHECK_DAYS, filled
 from ..content.model import FAR_PAST, Playlist, Screen, Site, Slide, Timing, Translation, as_of
 from ..check.readingtime import reading_seconds
 from ..state.files import Notice
@@ -55,7 +56,7 @@ class Entry:
     def title(self) -> str:
         """The title in the entry's own language."""
         translation = self.slide.translations.get(self.lang)
-        return translation.title if translation else self.slide.title
+        return filled(self.slide, self.lang, self.days_left, translation.title if translation else self.slide.title)
 
     @property
     def rank(self) -> tuple[bool, int]:
@@ -151,7 +152,8 @@ def auto_duration(site: Site, slide: Slide, lang: str) -> int:
     translation = slide.translations.get(lang)
     texts = [translation.title, translation.text, translation.highlight] if translation else [slide.title, slide.text, slide.highlight]
     steps = translation.steps if translation and translation.steps is not None else slide.steps
-    needed = reading_seconds([t for t in texts if t] + [s.text for s in steps], checks.words_per_minute, checks.find_seconds)
+    texts = [filled(slide, lang, CHECK_DAYS, t) for t in texts + [s.text for s in steps] if t]  # "{datum}" reads as 3 words
+    needed = reading_seconds(texts, checks.words_per_minute, checks.find_seconds)
     return max(site.config.default_duration, math.ceil(needed))
 
 
@@ -234,9 +236,15 @@ def entry_intervals(entry: Entry, window: Interval, tz: ZoneInfo) -> list[Interv
 
 
 def notice_entry(site: Site, notice: Notice) -> Entry:
-    """An urgent notice as an interrupting entry, live from its start until it ends."""
-    slide = Slide(id=notice.id, layout="announcement", title=notice.text, icon=notice.icon, interrupt=True,
-                  translations={lang: Translation(title=text) for lang, text in notice.translations})
+    """An urgent notice as an interrupting entry, live from its start until it ends.
+
+    Its highlight says until when: in Dutch words on the Dutch slide ("tot 17:00"), in digits on
+    each translation ("10:00 – 17:00"), which every language reads and which makes it whole."""
+    tz = ZoneInfo(site.config.timezone)
+    slide = Slide(id=notice.id, layout="urgent", title=notice.text, icon=notice.icon, interrupt=True,
+                  highlight=notice.end_words(tz),
+                  translations={lang: Translation(title=text, highlight=notice.end_digits(tz))
+                                for lang, text in notice.translations})
     return Entry(ItemId(notice.id), slide, site.config.language, site.config.default_duration, priority=100,
                  interrupt=True, extra=((notice.start.astimezone(UTC), notice.until.astimezone(UTC)),))
 

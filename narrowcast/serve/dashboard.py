@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,7 +52,8 @@ def dashboard_data(server: "Server", now: datetime) -> dict:
         "screens": screens,
         "plays_24h": plays_by_item(server.records.play_counts(now - timedelta(hours=24), now + PLAYS_AHEAD)),
         "plays_7d": plays_by_item(server.records.play_counts(now - timedelta(days=7), now + PLAYS_AHEAD)),
-        "notices": [{"id": n.id, "text": n.text, "until": n.until.isoformat(), "screens": list(n.screens)} for n in notices],
+        "notices": [{"id": n.id, "text": n.text, "until": n.until.isoformat(), "screens": list(n.screens),
+                     "translations": dict(n.translations)} for n in notices],
         "published_at": published.at.isoformat() if published else None,  # None: no good build yet in this run
         "last_error": server.state.last_error,
         "last_failure": failure_data(server.state.failure),
@@ -169,38 +171,61 @@ def _action_routes(server: "Server", api) -> list[Route]:
 
     @api
     async def urgent(request: Request, user: str) -> Response:
-        from ..publish.urgent import create_notice
+        from ..publish.urgent import NoticeError, create_notice, parse_until
 
         data, refused = await read_json(request, MAX_NOTICE_BYTES)
         if refused:
             return refused
         try:
-            text, screens, icon = notice_request(data)
+            asked = notice_request(data)
         except BadBody as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
+        now, tz = server.clock(), server.site.config.timezone if server.site else DEFAULT_TZ
         try:
-            notice = await asyncio.to_thread(create_notice, server.root, text, server.clock(), None, screens, icon)
+            until = parse_until(asked.until, now, tz)[0] if asked.until else None
+            notice = await asyncio.to_thread(create_notice, server.root, asked.text, now, until, asked.screens,
+                                             asked.icon, translations=asked.translations)
+        except NoticeError as exc:  # named as the API's field, not as the command line's option
+            return JSONResponse({"error": f"{exc.field}: {exc.message}", "field": exc.field}, status_code=422)
         except (ValueError, NarrowcastError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=422)
         await server.rebuild(f"melding {notice.id}")
-        return JSONResponse({"id": notice.id, "until": notice.until.isoformat()})
+        return JSONResponse({"id": notice.id, "until": notice.until.isoformat(),
+                             "translations": dict(notice.translations)})
 
     return [Route("/api/rebuild", rebuild, methods=["POST"]), Route("/api/urgent", urgent, methods=["POST"])]
 
 
-def notice_request(data) -> tuple[str, list[str], str]:
-    """{"text": …, "screens": [ids], "icon": word} from the API; raises BadBody (Dutch) when it is not that shape."""
+@dataclass(frozen=True)
+class NoticeRequest:
+    """What POST /api/urgent asks for; `until` as typed (17:00, 2u, 2026-12-03 17:00), checked by parse_until."""
+
+    text: str
+    screens: list[str]
+    icon: str = "informatie"
+    until: str | None = None
+    translations: dict[str, str] = field(default_factory=dict)
+
+
+def notice_request(data) -> NoticeRequest:
+    """{"text": …, "screens": [ids], "icon": word, "until": "17:00", "translations": {"en": …}} from the API;
+    raises BadBody (Dutch) when it is not that shape."""
     if not isinstance(data, dict):
         raise BadBody('verwacht een JSON-object: {"text": "…", "screens": ["…"], "icon": "…"}')
     text, screens, icon = data.get("text"), data.get("screens"), data.get("icon")
     screens, icon = [] if screens is None else screens, "informatie" if icon is None else icon
+    until, translations = data.get("until"), data.get("translations") or {}
     if not isinstance(text, str):
         raise BadBody("text: hier hoort de tekst van de melding")
     if not isinstance(screens, list) or not all(isinstance(s, str) for s in screens):
         raise BadBody('screens: hier hoort een lijst van scherm-ids, zoals ["werkplein-hal"]')
     if not isinstance(icon, str):
         raise BadBody("icon: hier hoort een icoonwoord, zoals informatie")
-    return text, screens, icon
+    if until is not None and not isinstance(until, str):
+        raise BadBody('until: hier hoort een tijd als tekst, zoals "17:00", "2u" of "2026-12-03 17:00"')
+    if not isinstance(translations, dict) or not all(isinstance(t, str) for t in translations.values()):
+        raise BadBody('translations: hier hoort per taal de tekst, zoals {"en": "The office is closed today"}')
+    return NoticeRequest(text, screens, icon, until, translations)
 
 
 def _local(server: "Server"):

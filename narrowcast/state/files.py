@@ -15,7 +15,7 @@ import re
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, time as dtime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -43,6 +43,36 @@ class Notice:
 
     def targets(self, screen_id: str) -> bool:
         return not self.screens or screen_id in self.screens
+
+    def end_words(self, tz: tzinfo) -> str:
+        """When it ends, in Dutch, for its slide: "tot 17:00" on the day it started, else "tot do 3 dec 17:00";
+        an end at midnight closes the day before: "tot en met vandaag", "tot en met wo 2 dec"."""
+        start, day, clock = self._end(tz)
+        if clock == "24:00":
+            return "tot en met vandaag" if day == start.date() else f"tot en met {_dutch_day(day)}"
+        return f"tot {clock}" if day == start.date() else f"tot {_dutch_day(day)} {clock}"
+
+    def end_digits(self, tz: tzinfo) -> str:
+        """Its time in digits, for its translations (any language): "10:00 – 17:00", "23-11 10:00 – 3-12 17:00"."""
+        start, day, clock = self._end(tz)
+        if day == start.date():
+            return f"{start:%H:%M} – {clock}"
+        return f"{start.day}-{start.month} {start:%H:%M} – {day.day}-{day.month} {clock}"
+
+    def _end(self, tz: tzinfo) -> tuple[datetime, date, str]:
+        """The local start, and the local day and clock time of the end (midnight: 24:00 of the day before)."""
+        start, until = self.start.astimezone(tz), self.until.astimezone(tz)
+        if until.time() == dtime(0) and until > start:
+            return start, until.date() - timedelta(days=1), "24:00"
+        return start, until.date(), f"{until:%H:%M}"
+
+
+_DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+_MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def _dutch_day(day: date) -> str:
+    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
 
 
 def state_dir(root: Path) -> Path:
@@ -87,7 +117,39 @@ def _notice(raw: Any, shown: str, line: int) -> Notice:
     screens = raw.get("screens") or []
     if not isinstance(screens, list) or not all(isinstance(s, str) for s in screens):
         raise damaged("'screens' is geen lijst van scherm-id's")
-    return Notice(raw["id"], raw["text"], moments["start"], moments["until"], tuple(screens), raw.get("icon", "informatie"))
+    return Notice(raw["id"], raw["text"], moments["start"], moments["until"], tuple(screens), raw.get("icon", "informatie"),
+                  _translations(raw.get("translations"), damaged))
+
+
+def _translations(raw: Any, damaged: Callable[[str], DamagedFile]) -> tuple[tuple[str, str], ...]:
+    """A notice's translations as saved: {"en": "…"} (files written before them have none, or [])."""
+    if raw is None:
+        return ()
+    pairs = raw.items() if isinstance(raw, dict) else raw if isinstance(raw, list) else None
+    if pairs is None or not all(isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(x, str) for x in p)
+                                for p in pairs):
+        raise damaged("'translations' hoort een blok {\"en\": \"tekst\"} te zijn: per taal de tekst van de melding")
+    for lang, text in pairs:
+        if not is_lang_code(lang):
+            raise damaged(f"'translations': '{lang}' is geen taalcode zoals en, ar of pt-BR")
+        if not text.strip():
+            raise damaged(f"'translations': de tekst in '{lang}' is leeg")
+        if hidden := hidden_character_problem(text):
+            raise damaged(f"'translations' ({lang}): {hidden}")
+    return tuple((lang, text) for lang, text in pairs)
+
+
+def is_lang_code(text: str) -> bool:
+    """A language code as slides write them (content.model.LangCode): en, ar, pt-BR."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from ..content.model import LangCode
+
+    try:
+        TypeAdapter(LangCode).validate_python(text)
+    except ValidationError:
+        return False
+    return True
 
 
 def _moment(value: Any) -> datetime | None:
@@ -137,8 +199,8 @@ def _item_lines(text: str) -> list[int]:
 def save_notices(root: Path, notices: list[Notice]) -> None:
     folder = state_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
-    data = [{**asdict(n), "start": n.start.isoformat(), "until": n.until.isoformat(), "screens": list(n.screens)}
-            for n in notices]
+    data = [{**asdict(n), "start": n.start.isoformat(), "until": n.until.isoformat(), "screens": list(n.screens),
+             "translations": dict(n.translations)} for n in notices]
     tmp = folder / (NOTICES + ".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, folder / NOTICES)
