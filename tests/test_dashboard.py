@@ -118,11 +118,14 @@ def test_heartbeats_limits_keys_and_the_dashboard(site):
         hal = next(s for s in data["screens"] if s["id"] == "werkplein-hal")
         assert hal["online"] is True and hal["item"] == "welkom" and hal["offset_ms"] == 120
         assert hal["behind"] is True, "the screen reported version v1, not the newest"
+        assert 300 < hal["loop_seconds"] <= hal["wait_seconds"] == 600, "one loop of the rotated languages fits the wait"
         assert data["plays_24h"] == {"welkom": 3}
         assert {"screen": "formulierenbrigade-wachtruimte", "name": "Formulierenbrigade, wachtruimte",
                 "problem": "offline", "detail": None} in data["alerts"]
         page = client.get("/dashboard").text
         assert "Werkplein, hal" in page and "Let op:" in page and "oud" in page
+        assert f"ronde {hal['loop_seconds'] // 60}:{hal['loop_seconds'] % 60:02d} min" in page
+        assert "langer dan de wachttijd" not in page
 
         clock.advance(seconds=97)
         data = client.get("/api/dashboard").json()

@@ -22,7 +22,8 @@ from starlette.routing import Route
 
 from ..content.fields import DEFAULT_TZ
 from ..errors import NarrowcastError
-from ..schedule.plan import next_change_after
+from ..schedule.loop import loop_figures
+from ..schedule.plan import next_change_after, plan_screen
 from ..state.files import active_notices
 from ..state.records import PLAYS_AHEAD
 from .auth import (LoginThrottle, clear_session_cookie, login_needed, needs_login, session_token, set_session_cookie,
@@ -70,8 +71,10 @@ def _screens(server: "Server", now: datetime, notices) -> list[dict]:
     for screen in site.config.screens:
         newest = published.versions.get(screen.id)
         change = next_change_after(site, screen, now, notices)
+        loop = loop_figures(plan_screen(site, screen, now, notices), now)
         screens.append({"id": screen.id, "name": screen.name, "location": screen.location, "newest_version": newest,
                         "next_change": change.isoformat() if change else None,
+                        "loop_seconds": loop.loop_seconds, "wait_seconds": site.config.wait_minutes * 60,
                         **screen_status(beats.get(screen.id), newest, now)})
     return screens
 
