@@ -237,3 +237,53 @@ def test_schedule_week_shows_titles_per_group_of_screens_without_countdown_midni
     assert result.output.count("wijzigingen vanaf") == 2, "five screens, two groups"
     assert "Goedemorgen" in result.output and "goedemorgen" not in result.output, "titles, not ids"
     assert "00:00" not in result.output, "a countdown's new number is no change"
+
+
+# --- from the hostile review ------------------------------------------------------------------------------
+
+def _folder(tmp_path: Path, slides: str, items: str, site: str = SITE):
+    root = write_files(tmp_path / "r", {"narrowcast.yaml": site, "slides/dia.yaml": slides,
+                                         "playlists/hal.yaml": f"id: hal\nname: Hal\nitems:\n{items}"})
+    site, findings = load_site(root)
+    assert site is not None, findings
+    return site
+
+
+def test_copies_never_pile_up_behind_a_long_slide_and_check_measures_the_longest_gap(tmp_path):
+    site = _folder(tmp_path, "id: kort\ntitle: Welkom\nduration: 10\n---\nid: lang\ntitle: Onze folder\nduration: 300\n",
+                   "  - slide: kort\n    every: 2m\n  - slide: lang\n")
+    (loop,) = loops_of(site)
+    assert loop == ["kort", "lang"], "no place for a copy that is not next to itself"
+    found = [f for f in loop_findings(site, WEEKDAY_10) if f.code == "every-not-met"]
+    assert len(found) == 1 and "soms pas na 5:10 min terug" in found[0].message, found
+
+
+def test_a_slide_that_plays_only_in_the_afternoon_is_counted_against_the_afternoon_loop(tmp_path):
+    slides = "---\n".join(f"id: s{i}\ntitle: Dia nummer {i}\nduration: 20\n" for i in range(12))
+    slides += "---\nid: vaak\ntitle: Let op uw nummer\nduration: 10\nhours: '13:00-17:00'\nevery: 2m\n"
+    site = _folder(tmp_path, slides, "".join(f"  - slide: s{i}\n" for i in range(12)) + "  - slide: vaak\n")
+    (loop,) = loops_of(site, at=datetime(2026, 12, 2, 8, 0, tzinfo=AMS))  # built in the morning, for the whole day
+    assert loop.count("vaak") >= 3, loop
+    assert [f for f in loop_findings(site, datetime(2026, 12, 2, 8, 0, tzinfo=AMS)) if f.code == "every-not-met"] == []
+
+
+def test_a_translation_in_the_folders_own_language_is_no_rotation_language(tmp_path):
+    slides = SLIDES.replace("translations:\n  en: {title: Welcome to the hall}\n",
+                            "translations:\n  nl: {title: Welkom}\n  en: {title: Welcome to the hall}\n", 1)
+    root = write_files(tmp_path / "nl", {"narrowcast.yaml": SITE, "slides/dia.yaml": slides,
+                                          "playlists/hal.yaml": "id: hal\nname: Hal\nlanguage_mode: rotate\nitems:\n"
+                                                                "  - slide: een\n  - slide: twee\n"})
+    site, _ = load_site(root)
+    loops = loops_of(site)
+    assert len(loops) == 3 and all(loop[0] == "een" for loop in loops), loops
+    from narrowcast.check.looplength import screen_language_findings
+    found = {f.code: f for f in screen_language_findings(site)}
+    assert found["translation-own-language"].line == 5, found
+
+
+def test_an_empty_language_list_shows_dutch_only_and_unused_or_double_languages_are_warned(tmp_path):
+    site = site_with(tmp_path, "languages: []\n")
+    assert loops_of(site) == [["een", "twee", "drie"]]
+    from narrowcast.check.looplength import screen_language_findings
+    odd = site_with(tmp_path / "b", "languages: [nl, fr, en, en]\n")
+    assert sorted(f.code for f in screen_language_findings(odd)) == ["language-twice", "language-unused"]

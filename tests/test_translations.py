@@ -287,3 +287,15 @@ def test_the_translations_command_lists_status_as_text_and_json_and_exits_1_on_m
     (root / SLIDE_FILE).write_text("id: kapot\n", "utf-8")  # no title: the content does not load
     broken = run(root)
     assert broken.exit_code == 1 and broken.output.startswith("Fout: ") and "Traceback" not in broken.output
+
+
+def test_a_damaged_source_is_out_of_date_not_an_error_and_mark_mends_it(tmp_path: Path):
+    root = folder(tmp_path)
+    assert run(root, "--mark", "wijzigingen-doorgeven").exit_code == 0
+    path = root / SLIDE_FILE
+    text = path.read_text("utf-8")
+    good = source_hash(loaded(root).slides["wijzigingen-doorgeven"])
+    path.write_text(text.replace(f"source: {good}", "source: 756C628A", 1), "utf-8")  # an editor, a merge, a typo
+    assert [field for _, _, field in outdated(root)] == ["translations.en.source"]
+    assert run(root, "--mark", "wijzigingen-doorgeven", "en").exit_code == 0
+    assert outdated(root) == [] and path.read_text("utf-8") == text

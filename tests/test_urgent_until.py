@@ -235,3 +235,27 @@ def test_a_script_publishes_a_notice_with_an_end_time_and_a_translation(prebuilt
         assert notice.until == at("2026-11-23 17:00") and notice.translations == (("en", ENGLISH),)
         listed = httpx.get(base + "/api/dashboard", headers=bearer, timeout=30).json()["notices"]
         assert listed[0]["translations"] == {"en": ENGLISH}, "the dashboard lists the notice's languages"
+
+
+def test_an_arabic_translation_counts_its_words_as_arabic_readers_do(minimal: Path):
+    # 14 words; the Dutch word counter split "شكرًا" and "غدًا" at their vowel marks and made it 19 (an error)
+    arabic = "المكتب مغلق اليوم أيضًا، شكرًا جدًا، ونرجو منكم العودة غدًا صباحًا أو الاتصال بنا هاتفيًا."
+    notice = create_notice(minimal, TEXT, at("2026-11-23 10:00"), translations={"ar": arabic})
+    assert dict(notice.translations) == {"ar": arabic}
+
+
+@pytest.mark.parametrize("typed, words", [("9999u", "later dan 2026-11-30"), ("2062-11-23", "later dan 2026-11-30"),
+                                          ("", "is leeg")])
+def test_until_refuses_a_notice_longer_than_a_week_or_an_empty_value(typed: str, words: str):
+    with pytest.raises(NoticeError) as refused:
+        parse_until(typed, at("2026-11-23 10:00"), "Europe/Amsterdam")
+    assert refused.value.field == "until" and words in str(refused.value), str(refused.value)
+    assert parse_until("2026-11-30", at("2026-11-23 10:00"), "Europe/Amsterdam")[0] == at("2026-12-01 00:00")
+
+
+def test_a_notice_with_the_id_of_a_slide_plays_once_and_the_slide_gives_way(minimal: Path):
+    site, _ = load_site(minimal)
+    notice = Notice(id="wijzigingen-doorgeven", text=TEXT, start=at("2026-11-23 09:00"), until=at("2026-11-23 17:00"))
+    ids = [e.item_id for e in live_items(site, site.config.screens[0], at("2026-11-23 10:00"), [notice])]
+    assert ids == ["wijzigingen-doorgeven"] and live_items(site, site.config.screens[0], at("2026-11-23 10:00"),
+                                                            [notice])[0].interrupt

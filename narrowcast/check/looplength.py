@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from ..content.model import Screen, Site
 from ..errors import Finding
-from ..schedule.loop import LoopFigures, loop_figures
+from ..schedule.loop import LoopFigures, longest_gap, loop_figures
 from ..schedule.plan import plan_screen
 
 DAYS = 7
@@ -54,25 +54,20 @@ def loop_findings(site: Site, now: datetime) -> list[Finding]:
         moment, figures, plan = busiest(site, screen, now)
         if figures.loop_seconds > wait:
             findings.append(_too_long(site, screen, plan, figures, _when(moment, tz)))
-        for slide_id, (every, plays) in _own_plays(plan, figures).items():
-            if slide_id not in told and plays and 3600 / plays > every * 1.25:
+        for slide_id, every in _every_slides(plan).items():
+            gap = longest_gap(plan, moment, slide_id)
+            if slide_id not in told and gap and gap > every * 1.25:
                 told.add(slide_id)
                 findings.append(_every_origin(site, screen, slide_id).finding(
-                    ("every",), f"deze dia komt op scherm {screen.id} maar eens per {_span(3600 / plays)} langs "
-                    f"({_when(moment, tz)}), niet elke {_span(every)}; maak de ronde korter of kies een "
-                    "ruimere every", severity="warning", code="every-not-met"))
+                    ("every",), f"deze dia komt op scherm {screen.id} soms pas na {_span(gap)} terug "
+                    f"({_when(moment, tz)}), niet elke {_span(every)}; maak de ronde korter, geef lange dia's een "
+                    "kortere duration of kies een ruimere every", severity="warning", code="every-not-met"))
     return findings
 
 
-def _own_plays(plan, figures: LoopFigures) -> dict[str, tuple[int, float]]:
-    """Per slide with `every`: how often per hour it comes round in the site's language (beside a translation counts)."""
-    own = plan.languages.own if plan.languages else None
-    out: dict[str, tuple[int, float]] = {}
-    for entry, _ in plan.entries:
-        if entry.every and entry.lang == own:
-            every, plays = out.get(entry.slide.id, (entry.every, 0.0))
-            out[entry.slide.id] = (every, plays + figures.plays_per_hour.get(entry.item_id, 0.0))
-    return out
+def _every_slides(plan) -> dict[str, int]:
+    """Per slide that asks to come round often: its `every` in seconds."""
+    return {entry.slide.id: entry.every for entry, _ in plan.entries if entry.every}
 
 
 def _every_origin(site: Site, screen: Screen, slide_id: str):
@@ -96,3 +91,28 @@ def _too_long(site: Site, screen: Screen, plan, figures: LoopFigures, when: str)
                                  f"een ronde op scherm {screen.id} duurt {_span(figures.loop_seconds)} ({when}); "
                                  f"mensen wachten meestal {wait} minuten (wait_minutes), dus veel bezoekers zien "
                                  f"niet alles; {advice}", severity="warning", code="loop-too-long")
+
+
+def screen_language_findings(site: Site) -> list[Finding]:
+    """Language settings that cannot do what they say: a language in `languages:` that no slide has,
+    one named twice, and a translation in the folder's own language (the Dutch slide is that)."""
+    own, findings = site.config.language, []
+    present = {lang for slide in site.slides.values() for lang in slide.translations}
+    for holder in [*site.config.screens, *site.playlists.values()]:
+        seen: set[str] = set()
+        for i, lang in enumerate(holder.languages or ()):
+            if lang in seen:
+                findings.append(holder.origin.finding(("languages", i), f"'{lang}' staat twee keer in languages; "
+                                                      "haal er één weg", severity="warning", code="language-twice"))
+            elif lang != own and lang not in present:
+                findings.append(holder.origin.finding(("languages", i), f"geen enkele dia heeft een vertaling in "
+                                                      f"'{lang}'; vertaal dia's of haal '{lang}' weg",
+                                                      severity="warning", code="language-unused"))
+            seen.add(lang)
+    for slide in site.slides.values():
+        if own in slide.translations:
+            findings.append(slide.origin.finding(("translations", own), f"een vertaling in '{own}', de taal van de "
+                                                 "map zelf, wordt nooit getoond: de dia is al in die taal; haal hem weg",
+                                                 severity="warning", code="translation-own-language"))
+    return findings
+

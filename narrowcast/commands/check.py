@@ -12,7 +12,7 @@ from ..render.pool import RenderPool, likely_to_render
 from ..check.content import language_findings, slide_fields
 from ..check.readability import flesch_douma, flesch_douma_band, words
 from ..check.legibility import static_findings
-from ..check.looplength import loop_findings
+from ..check.looplength import loop_findings, screen_language_findings
 from ..check.readingtime import reading_seconds
 from ..errors import Finding, summary
 from ..content.load import load_site
@@ -30,6 +30,7 @@ def run_checks(root: Path, now: datetime, render: bool = True) -> tuple[Site | N
         return None, findings
     cache = RenderCache.beside(root / "output")
     findings = findings + language_findings(site, cache.checks_memo) + static_findings(site) + loop_findings(site, now)
+    findings += screen_language_findings(site)
     unset_keys = unset_warning(site.config)  # a server setting, so `check` says it, not every build
     if unset_keys:
         findings.append(unset_keys)

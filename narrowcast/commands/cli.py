@@ -211,7 +211,7 @@ def urgent(ctx: click.Context, text: str | None, screens: str | None, until: str
         return
     if not text:
         raise NarrowcastError("geef de tekst van de melding, bijvoorbeeld: narrowcast urgent \"Het Werkplein is vanmiddag gesloten.\"")
-    until_moment, note = parse_until(until, now, site_timezone(root)) if until else (None, None)
+    until_moment, note = parse_until(until, now, site_timezone(root)) if until is not None else (None, None)
     if note:  # a clock time that daylight saving skips or repeats
         click.echo(f"Let op: --until: {note}", err=True)
     translated, forced = parse_translations(translations), _force_reason(force, reason)  # before Chromium starts

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from ..content.lawfacts import filled
 from ..content.load import load_site_or_raise
 from ..errors import NarrowcastError
 from ..schedule.loop import loop_figures
@@ -40,11 +41,14 @@ def screen_now(site, screen, at, notices) -> dict:
             "language_mode": plan.languages.mode if plan.languages else "sequential", "items": rows}
 
 
-def _names(entries: list) -> list[str]:
+def _names(entries: list, site_language: str) -> list[str]:
     """Entries as people know them: one line per slide, its Dutch title and the languages it comes in."""
     by_slide: dict[str, tuple[str, list[str]]] = {}
     for entry in entries:
-        title, langs = by_slide.setdefault(entry.slide.id, (entry.slide.title, []))
+        dutch = filled(entry.slide, site_language, entry.days_left, entry.slide.title)  # {datum} as it shows
+        if entry.slide.phase:  # a law's two phases often share a title
+            dutch += " (aankondiging)" if entry.slide.phase.part == "before" else " (geldt nu)"
+        title, langs = by_slide.setdefault(entry.slide.id, (dutch, []))
         lang = f"+{entry.also}" if entry.also else entry.lang
         if lang not in langs:
             langs.append(lang)
@@ -66,8 +70,8 @@ def week_changes(site, screen, at: datetime, notices) -> list[dict]:
         after = shown(moment)
         if after.keys() != before.keys():
             changes.append({"at": moment.isoformat(),
-                            "added": _names([after[k] for k in after if k not in before]),
-                            "removed": _names([before[k] for k in before if k not in after])})
+                            "added": _names([after[k] for k in after if k not in before], site.config.language),
+                            "removed": _names([before[k] for k in before if k not in after], site.config.language)})
         before = after
     return changes
 

@@ -93,7 +93,7 @@ class Translation(_Content):
     steps: list[StepItem] | None = None
     highlight: Text | None = None
     image_alt: Text | None = None
-    source: str | None = Field(None, pattern=r"^[0-9a-f]{8}$", description=(
+    source: str | None = Field(None, description=(
         "door narrowcast geschreven: van welke Nederlandse tekst dit de vertaling is (narrowcast translations)"))
 
 

@@ -35,13 +35,18 @@
     return m.order || m.items.map(function (_, k) { return k; });
   }
 
-  // The next live item after position `from` in the play order, or the fallback.
+  // The next live item after position `from` in the play order, or the fallback. A repeated item
+  // (every:) whose neighbours are not live now would come twice in a row: then the one after it.
   function pick(from, at) {
-    var items = manifest.items, order = orderOf(manifest), n = order.length;
+    var items = manifest.items, order = orderOf(manifest), n = order.length, again = null;
+    var last = from >= 0 && from < n ? items[order[from]].id : null;
     for (var k = 1; k <= n; k++) {
       var p = ((from + k) % n + n) % n, item = items[order[p]];
-      if (isLive(item, at)) return {index: p, entry: entryOf(item, false)};
+      if (!isLive(item, at)) continue;
+      if (item.id !== last) return {index: p, entry: entryOf(item, false)};
+      if (!again) again = {index: p, entry: entryOf(item, false)};
     }
+    if (again) return again;
     return manifest.fallback ? {index: from, entry: entryOf(manifest.fallback, true)} : null;
   }
 

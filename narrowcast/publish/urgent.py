@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable
 from ..assets.icons import resolve
 from ..check import check_text, check_tone
 from ..check.content import rules_from
-from ..check.readability import words
+from ..check.translations import translation_sentences, translation_words
 from ..content.fields import hidden_character_problem, local_time_note, parse_moment
 from ..errors import Finding, NarrowcastError
 from ..state.files import Notice, active_notices, add_notice, end_notice, is_lang_code, remove_notice
@@ -26,7 +26,6 @@ MAX_TEXT = 140
 MAX_TRANSLATION = 200  # the same message in German or Arabic runs longer than in Dutch; the renderer checks the fit
 _CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})")  # 17:00, 9.30
 _DURATION = re.compile(r"(?:(\d{1,4}) ?(?:u|uur|h))? ?(?:(\d{1,6}) ?(?:m|min|minuut|minuten))?", re.I)  # 2u, 90m, 1u30m
-_SENTENCE_END = re.compile(r"(?<=[.!?؟。！？])\s+")  # any script: no capital needed after it
 _OPTIONS = {"translations": "--translation"}  # the API's field → the command line's option, where they differ
 
 
@@ -79,12 +78,28 @@ def create_notice(root: Path, text: str, now: datetime, until: datetime | None =
                                                  translations=tuple(translated.items())))
 
 
+MAX_NOTICE = timedelta(days=7)  # to the end of the day a week ahead: longer is a typo (2062 for 2026) or a slide
+
+
 def parse_until(text: str, now: datetime, tz_name: str) -> tuple[datetime, str | None]:
+    """When a notice ends (`_until_moment`), at most a week ahead: longer news belongs in a slide."""
+    moment, note = _until_moment(text, now, tz_name)
+    tz = ZoneInfo(tz_name)
+    last_day = now.astimezone(tz).date() + MAX_NOTICE
+    if moment > datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz):
+        raise NoticeError("until", f"'{' '.join(text.split())}' is later dan {last_day:%Y-%m-%d}; een melding neemt de "
+                                   "schermen over, dus hooguit een week. Een bericht voor langer hoort in een dia (slides/)")
+    return moment, note
+
+
+def _until_moment(text: str, now: datetime, tz_name: str) -> tuple[datetime, str | None]:
     """When a notice ends, as typed: a clock time today (17:00), a time from now (2u, 90m, 1u30m), or a
     date with or without a time (a date alone: to the end of that day). Returns the moment, and for
     a clock time that daylight saving skips or repeats, what it became (None for an ordinary one)."""
     tz, typed = ZoneInfo(tz_name), " ".join(text.split())
     local = now.astimezone(tz)
+    if not typed:
+        raise NoticeError("until", "is leeg; laat het weg (dan tot het einde van vandaag) of schrijf bijvoorbeeld 17:00")
     if clock := _CLOCK.fullmatch(typed):
         hour, minute = int(clock[1]), int(clock[2])
         if hour > 23 or minute > 59:
@@ -157,8 +172,8 @@ def translation_findings(site, translations: dict[str, str]) -> list[Finding]:
     """What fits every language: sentence length in words, with the site's limits (the word lists are Dutch)."""
     checks, findings = site.config.checks, []
     for lang, text in translations.items():
-        for sentence in _SENTENCE_END.split(text):
-            n = len(words(sentence))
+        for sentence in translation_sentences(text):  # any script: Arabic vowel marks stay inside their word
+            n = len(translation_words(sentence))
             if n > checks.sentence_warn:
                 error = n > checks.sentence_error
                 findings.append(Finding("melding", 0, 0, f"vertaling {lang}",

@@ -35,8 +35,8 @@ class LanguageChoice:
 def language_choice(site: Site, screen: Screen | None) -> LanguageChoice:
     """What a screen (or, without one, the site's default) shows: the screen's settings, else its playlist's."""
     playlist = site.playlists.get(screen.playlist) if screen else None
-    languages = (screen.languages if screen else None) or (playlist.languages if playlist else None)
+    languages = screen.languages if screen and screen.languages is not None else (playlist.languages if playlist else None)
     mode = (screen.language_mode if screen else None) or (playlist.language_mode if playlist else None) or SEQUENTIAL
     own = site.config.language
-    shown = tuple(lang for lang in languages if lang != own) if languages else None
+    shown = tuple(dict.fromkeys(lang for lang in languages if lang != own)) if languages is not None else None  # []: Dutch only
     return LanguageChoice(own, shown, mode)

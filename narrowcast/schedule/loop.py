@@ -39,7 +39,7 @@ def build_loops(plan, now: datetime) -> list[list[str]]:
     """The item ids of each loop, in play order; one loop when nothing rotates."""
     if not plan.entries:
         return []
-    groups = _groups([entry for entry, _ in plan.entries])
+    groups = _groups([entry for entry, _ in plan.entries], plan.languages.own if plan.languages else None)
     mode = plan.languages.mode if plan.languages else None
     rotation = _rotation(groups, plan.languages) if mode in (ROTATE, SIDE_BY_SIDE) else []
     loops = [_loop(groups, mode, lang, rotation) for lang in rotation] or [_loop(groups, None, None, [])]
@@ -50,18 +50,18 @@ def build_loops(plan, now: datetime) -> list[list[str]]:
     return [[entry.item_id for block in loop for slot in block for entry in slot] for loop in loops]
 
 
-def _variant(entry) -> str | None:
+def _variant(entry, own: str | None) -> str | None:
     """Which version of its slide an entry is: None for the own language, 'ar' for a translation, '+ar' beside."""
     if entry.also:
         return f"+{entry.also}"
-    return entry.lang if entry.slide.translations.get(entry.lang) else None
+    return None if entry.lang == own else entry.lang
 
 
-def _groups(entries) -> dict[str, dict[str | None, Slot]]:
+def _groups(entries, own: str | None) -> dict[str, dict[str | None, Slot]]:
     """Per slide (in order of first appearance), its variants in order, each with its entries."""
     groups: dict[str, dict[str | None, Slot]] = {}
     for entry in entries:
-        groups.setdefault(entry.slide.id, {}).setdefault(_variant(entry), []).append(entry)
+        groups.setdefault(entry.slide.id, {}).setdefault(_variant(entry, own), []).append(entry)
     return groups
 
 
@@ -121,34 +121,77 @@ def _moments(spans, now: datetime, end: datetime) -> list[datetime]:
 
 
 def _with_repeats(loop: list[Block], spans, moments: list[datetime]) -> list[Block]:
-    """The loop with each `every` block repeated often enough at its busiest moment, the copies spread evenly."""
+    """The loop with each `every` block repeated often enough, the copies spread evenly.
+
+    A block's count is taken at the moment it is live at which the loop is longest (a block that
+    only plays in the afternoon is counted against the afternoon's loop).
+    """
     every = [min((e.every for slot in b for e in slot if e.every), default=None) for b in loop]
     if not any(every):
         return loop
-    busiest = max(moments, key=lambda at: sum(_block_seconds(b, spans, at) for b in loop))
-    seconds = [_block_seconds(b, spans, busiest) for b in loop]
-    counts = [1] * len(loop)
+    length = {at: sum(_block_seconds(b, spans, at) for b in loop) for at in moments}
+    counts, seconds = [1] * len(loop), [0] * len(loop)
+    for i, block in enumerate(loop):
+        live = [at for at in moments if _block_seconds(block, spans, at)]
+        if every[i] and live:
+            busiest = max(live, key=length.__getitem__)
+            seconds[i] = _block_seconds(block, spans, busiest)
+            counts[i] = _count(length[busiest], seconds[i], every[i])
+    return _spread(loop, [_nominal(b) for b in loop], counts)
+
+
+def _count(loop_seconds: int, own: int, every: int) -> int:
+    """Turns a block needs so that the loop, its copies included, brings it round every `every` seconds."""
+    count = 1
     for _ in range(10):  # each copy makes the loop longer, which may ask for another copy
-        total = sum(s * c for s, c in zip(seconds, counts))
-        wanted = [min(MAX_REPEATS, max(1, math.ceil(total / e))) if e and s else 1 for e, s in zip(every, seconds)]
-        if wanted == counts:
+        wanted = min(MAX_REPEATS, max(1, math.ceil((loop_seconds + (count - 1) * own) / every)))
+        if wanted <= count:
             break
-        counts = [max(c, w) for c, w in zip(counts, wanted)]
-    return _spread(loop, seconds, counts)
+        count = wanted
+    return count
+
+
+def _nominal(block: Block) -> int:
+    return sum(max(e.duration for e in slot) for slot in block)
 
 
 def _spread(loop: list[Block], seconds: list[int], counts: list[int]) -> list[Block]:
-    """Copies at even distances in time from the block's own place; each before the block that starts there."""
-    length = sum(seconds) or 1
-    timeline, start = [], 0.0
-    for i, block in enumerate(loop):
-        timeline.append((start, 1, i, block))
-        start += seconds[i]
-    starts = {i: t for t, _, i, _ in timeline}
+    """Each repeated block at the head of k stretches of the other blocks of about equal length: its
+    turns then come at even distances, never two in a row. The loop still starts where it did."""
+    order = [(block, s) for block, s in zip(loop, seconds)]
     for i, count in enumerate(counts):
-        for j in range(1, count):
-            timeline.append(((starts[i] + j * length / count) % length, 0, i, loop[i]))
-    return [block for _, _, _, block in sorted(timeline, key=lambda t: (t[0], t[1], t[2]))]
+        block = loop[i]
+        place = next(k for k, (b, _) in enumerate(order) if b is block)
+        others = order[place + 1:] + order[:place]  # from just after the block round to just before it
+        count = min(count, len(others))
+        if count < 2:
+            continue
+        total, stretches, clock = sum(s for _, s in others) or 1, [[] for _ in range(count)], 0.0
+        for item in others:
+            stretches[min(count - 1, int(clock * count / total + 1e-9))].append(item)
+            clock += item[1]
+        order = [part for stretch in stretches if stretch for part in [(block, seconds[i]), *stretch]]
+        first = next(k for k, (b, _) in enumerate(order) if b is loop[0])
+        order = order[first:] + order[:first]
+    return [block for block, _ in order]
+
+
+def longest_gap(plan, at: datetime, slide_id: str) -> float | None:
+    """The longest wait in seconds, start to start, between two turns of a slide in the site's own
+    language (or side by side) as the loops play at `at`; None when it does not play then."""
+    at = at.astimezone(timezone.utc)
+    own = plan.languages.own if plan.languages else None
+    entries = {entry.item_id: (entry, s) for entry, s in plan.entries}
+    clock, starts = 0.0, []
+    for ident in (ident for loop in plan.loops for ident in loop):
+        entry, s = entries[ident]
+        if any(a <= at < b for a, b in s):
+            if entry.slide.id == slide_id and entry.lang == own:
+                starts.append(clock)
+            clock += entry.duration
+    if not starts:
+        return None
+    return max(b - a for a, b in zip(starts, starts[1:] + [starts[0] + clock]))
 
 
 # --- figures -------------------------------------------------------------------------------------------

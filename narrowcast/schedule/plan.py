@@ -264,11 +264,14 @@ def plan_screen(site: Site, screen: Screen, now: datetime, notices: Sequence[Not
     languages = language_choice(site, screen)
     entries = [e for n in notices if n.targets(screen.id) for e in notice_entries(site, n, languages)]
     entries += playlist_entries(site, playlist, window, languages)
+    named: set[str] = set()  # a slide with a notice's id (or a hand-edited notice with a slide's): the first wins
+    entries = [e for e in entries if not (e.item_id in named or named.add(e.item_id))]
     raw = [(entry, entry_intervals(entry, window, tz)) for entry in entries]
     plan = Plan(screen, window, fallback=fallback_entry(site, playlist), languages=languages)
+    ranks = sorted({entry.rank for entry, _ in raw})  # few: computed once per rank, not per entry
+    stronger = {rank: _merge([s for other, o_spans in raw if other.rank > rank for s in o_spans]) for rank in ranks}
     for entry, spans in raw:
-        stronger = _merge([s for other, o_spans in raw if other.rank > entry.rank for s in o_spans])
-        effective = _subtract(spans, stronger)
+        effective = _subtract(spans, stronger[entry.rank])
         if effective and effective[-1][1] > now:  # an item whose time has passed today is left out
             plan.entries.append((entry, effective))
     plan.loops = build_loops(plan, now)

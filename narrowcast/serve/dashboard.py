@@ -185,7 +185,7 @@ def _action_routes(server: "Server", api) -> list[Route]:
             return JSONResponse({"error": str(exc)}, status_code=400)
         now, tz = server.clock(), server.site.config.timezone if server.site else DEFAULT_TZ
         try:
-            until = parse_until(asked.until, now, tz)[0] if asked.until else None
+            until = parse_until(asked.until, now, tz)[0] if asked.until is not None else None
             notice = await asyncio.to_thread(create_notice, server.root, asked.text, now, until, asked.screens,
                                              asked.icon, translations=asked.translations)
         except NoticeError as exc:  # named as the API's field, not as the command line's option
