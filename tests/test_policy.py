@@ -54,19 +54,23 @@ def test_language_errors_refuse_the_build_unless_forced_with_a_reason(minimal: P
 
 @browser
 def test_urgent_notice_from_the_command_line_publishes_and_cancels(minimal: Path):
-    result = run(minimal, "urgent", "Het Werkplein is vanmiddag gesloten.", "--screens", "hal", "--until", "2099-01-01 12:00")
+    now = ("--at", "2026-11-23 10:00")  # the notice's time is passed in, never the wall clock's
+    result = run(minimal, "urgent", "Het Werkplein is vanmiddag gesloten.", "--screens", "hal", "--until", "17:00", *now)
     assert result.exit_code == 0, result.output
     notice_id = result.output.split()[1]
     manifest = json.loads((minimal / "output/screens/hal/manifest.json").read_text(encoding="utf-8"))
     item = manifest["items"][0]
     assert item["id"] == notice_id and item["interrupt"] is True and item["title"] == "Het Werkplein is vanmiddag gesloten."
-    assert len(manifest["items"]) == 1, "the notice takes over the screen: the other slide is pushed aside"
-    assert run(minimal, "urgent", "--list").output.startswith(notice_id)
-    assert run(minimal, "urgent", "Iets", "--screens", "bestaat-niet").exit_code == 1
-    assert run(minimal, "urgent", "--cancel", notice_id).exit_code == 0
+    other = next(i for i in manifest["items"] if i["id"] == "wijzigingen-doorgeven")
+    assert ["2026-11-22T23:00:00Z", "2026-11-23T09:00:00Z"] in other["intervals"], other["intervals"]
+    assert not [a for a, b in other["intervals"] if a < "2026-11-23T16:00:00Z" and b > "2026-11-23T09:00:00Z"], \
+        "the notice takes over from 10:00 to 17:00: the slide is pushed aside meanwhile"
+    assert run(minimal, "urgent", "--list", *now).output.startswith(notice_id)
+    assert run(minimal, "urgent", "Iets", "--screens", "bestaat-niet", *now).exit_code == 1
+    assert run(minimal, "urgent", "--cancel", notice_id, *now).exit_code == 0
     manifest = json.loads((minimal / "output/screens/hal/manifest.json").read_text(encoding="utf-8"))
     assert [i["id"] for i in manifest["items"]] == ["wijzigingen-doorgeven"]
-    again = run(minimal, "urgent", "--cancel", notice_id)
+    again = run(minimal, "urgent", "--cancel", notice_id, *now)
     assert again.exit_code == 1 and "geen lopende melding" in again.output
 
 

@@ -40,7 +40,7 @@ def slide_context(site: Site, entry: Entry, screen: Screen | None) -> dict:
     soft = _soft_hyphens(lang)
 
     def fill(text):  # the facts of the slide's law ({datum}, {dagen}, {wet}) in `lang`
-        return fill_text(site, slide, lang, entry, text)
+        return filled(slide, lang, entry.days_left, text)
 
     view = {
         "id": slide.id, "layout": slide.layout, "lang": lang, "dir": text_direction(lang),
@@ -62,12 +62,6 @@ def slide_context(site: Site, entry: Entry, screen: Screen | None) -> dict:
     return {"slide": view, "screen": _screen_view(screen)}
 
 
-def fill_text(site: Site, slide, lang: str, entry: Entry, text: str | None) -> str | None:
-    """A slide's text in `lang` with the facts of its law filled in: {datum} the law's date in that
-    language, {dagen} the days left on this entry's countdown day, {wet} the law's name."""
-    return filled(slide, lang, entry.days_left, text)
-
-
 def _beside(site: Site, entry: Entry) -> dict | None:
     """Side by side: the translation in `entry.also`, shown smaller on the slide in its own language.
 
@@ -77,7 +71,7 @@ def _beside(site: Site, entry: Entry) -> dict | None:
     lang = entry.also
     if not lang or lang not in entry.slide.translations:
         return None
-    texts = _beside_texts(site, entry.slide, lang, entry)
+    texts = _beside_texts(entry.slide, lang, entry)
     soft, count = _soft_hyphens(lang), len(entry.slide.steps)
     steps = texts["steps"][:count]
     if count and len(texts["steps"]) > count:
@@ -89,12 +83,12 @@ def _beside(site: Site, entry: Entry) -> dict | None:
             "countdown": countdown if countdown != countdown_text(entry.days_left, site.config.language) else None}
 
 
-def _beside_texts(site: Site, slide, lang: str, entry: Entry) -> dict:
+def _beside_texts(slide, lang: str, entry: Entry) -> dict:
     """The texts of the side-by-side translation (title, text, highlight, step texts), filled as the slide's own."""
     tr = slide.translations[lang]
 
     def fill(text):
-        return fill_text(site, slide, lang, entry, text)
+        return filled(slide, lang, entry.days_left, text)
 
     return {"title": fill(tr.title), "text": fill(tr.text), "highlight": fill(tr.highlight),
             "steps": [fill(step.text) for step in tr.steps or []]}
