@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from narrowcast.check.looplength import loop_findings
+from narrowcast.schedule.looplength import loop_findings
 from narrowcast.commands.cli import cli
 from narrowcast.content.ids import ItemId
 from narrowcast.content.load import load_site
@@ -276,7 +276,7 @@ def test_a_translation_in_the_folders_own_language_is_no_rotation_language(tmp_p
     site, _ = load_site(root)
     loops = loops_of(site)
     assert len(loops) == 3 and all(loop[0] == "een" for loop in loops), loops
-    from narrowcast.check.looplength import screen_language_findings
+    from narrowcast.schedule.looplength import screen_language_findings
     found = {f.code: f for f in screen_language_findings(site)}
     assert found["translation-own-language"].line == 5, found
 
@@ -284,6 +284,6 @@ def test_a_translation_in_the_folders_own_language_is_no_rotation_language(tmp_p
 def test_an_empty_language_list_shows_dutch_only_and_unused_or_double_languages_are_warned(tmp_path):
     site = site_with(tmp_path, "languages: []\n")
     assert loops_of(site) == [["een", "twee", "drie"]]
-    from narrowcast.check.looplength import screen_language_findings
+    from narrowcast.schedule.looplength import screen_language_findings
     odd = site_with(tmp_path / "b", "languages: [nl, fr, en, en]\n")
     assert sorted(f.code for f in screen_language_findings(odd)) == ["language-twice", "language-unused"]

@@ -12,7 +12,7 @@ from ..render.pool import RenderPool, likely_to_render
 from ..check.content import language_findings, slide_fields
 from ..check.readability import flesch_douma, flesch_douma_band, words
 from ..check.legibility import static_findings
-from ..check.looplength import loop_findings, screen_language_findings
+from ..schedule.looplength import loop_findings, screen_language_findings
 from ..check.readingtime import reading_seconds
 from ..errors import Finding, summary
 from ..content.load import load_site

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from ..content.model import Screen, Site
 from ..errors import Finding
-from ..schedule.loop import LoopFigures, longest_gap, loop_figures
-from ..schedule.plan import plan_screen
+from .loop import LoopFigures, longest_gap, loop_figures
+from .plan import plan_screen
 
 DAYS = 7
 _DAYS_NL = ("ma", "di", "wo", "do", "vr", "za", "zo")
