@@ -14,7 +14,7 @@ from ..content.lawfacts import filled
 from ..content.load import load_site_or_raise
 from ..errors import NarrowcastError
 from ..schedule.loop import loop_figures
-from ..schedule.plan import live_items, next_change_after, plan_screen
+from ..schedule.plan import live_in, live_items, next_change_after, plan_screen
 from ..state.files import active_notices
 
 WEEK = timedelta(days=7)
@@ -36,7 +36,7 @@ def screen_now(site, screen, at, notices) -> dict:
     figures = loop_figures(plan, at)
     rows = [{"id": e.item_id, "title": e.title, "lang": e.lang, "also": e.also, "duration": e.duration,
              "priority": e.priority, "interrupt": e.interrupt, "plays_per_hour": figures.plays_per_hour.get(e.item_id, 0)}
-            for e in live_items(site, screen, at, notices)]
+            for e in live_in(plan, at)]
     return {"loop_seconds": figures.loop_seconds, "loops": figures.loops,
             "language_mode": plan.languages.mode if plan.languages else "sequential", "items": rows}
 

@@ -19,6 +19,12 @@ LanguageMode = Literal["sequential", "rotate", "side-by-side"]
 Layout = Literal["standard", "steps", "question", "announcement", "law-change", "urgent"]
 LangCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
 Seconds = Annotated[int, Field(ge=3, le=600, description="seconden")]
+# On a screen and on a playlist alike (the screen's win): which languages, and how they are shown.
+Languages = Annotated[list[LangCode] | None, Field(description=(
+    "welke talen dit scherm laat zien, de eigen taal eerst: [nl, ar, tr] (standaard: alle talen van de dia's)"))]
+Mode = Annotated[LanguageMode | None, Field(description=(
+    "hoe vertalingen komen: sequential (na elke dia, standaard), rotate (per ronde één andere taal) "
+    "of side-by-side (vertaling klein naast het Nederlands)"))]
 
 
 @dataclass(frozen=True)
@@ -146,11 +152,8 @@ class Playlist(_Content):
     id: Slug
     name: Text
     fallback: Slug | None = Field(None, description="dia die staat als er niets anders live is")
-    languages: list[LangCode] | None = Field(None, description=(
-        "welke talen dit scherm laat zien, de eigen taal eerst: [nl, ar, tr] (standaard: alle talen van de dia's)"))
-    language_mode: LanguageMode | None = Field(None, description=(
-        "hoe vertalingen komen: sequential (na elke dia, standaard), rotate (per ronde één andere taal) "
-        "of side-by-side (vertaling klein naast het Nederlands)"))
+    languages: Languages = None
+    language_mode: Mode = None
     items: list[PlaylistItem] = Field(default_factory=list)
 
 
@@ -227,11 +230,8 @@ class Screen(_Content):
     distance: float = Field(ge=0.5, le=50, description="kijkafstand in meters")
     playlist: Slug
     theme: str | None = None
-    languages: list[LangCode] | None = Field(None, description=(
-        "welke talen dit scherm laat zien, de eigen taal eerst: [nl, ar, tr] (standaard: alle talen van de dia's)"))
-    language_mode: LanguageMode | None = Field(None, description=(
-        "hoe vertalingen komen: sequential (na elke dia, standaard), rotate (per ronde één andere taal) "
-        "of side-by-side (vertaling klein naast het Nederlands)"))
+    languages: Languages = None
+    language_mode: Mode = None
 
     @property
     def width(self) -> int:

@@ -281,7 +281,12 @@ def plan_screen(site: Site, screen: Screen, now: datetime, notices: Sequence[Not
 def live_items(site: Site, screen: Screen, at: datetime, notices: Sequence[Notice] = ()) -> list[Entry]:
     """What plays on a screen at a moment, in playlist order; the fallback when nothing else does."""
     at = as_of(at).astimezone(UTC)
-    plan = plan_screen(site, screen, at, notices)
+    return live_in(plan_screen(site, screen, at, notices), at)
+
+
+def live_in(plan: Plan, at: datetime) -> list[Entry]:
+    """What a plan plays at a moment inside its window, in playlist order; the fallback when nothing else does."""
+    at = as_of(at).astimezone(UTC)
     live = [entry for entry, spans in plan.entries if any(a <= at < b for a, b in spans)]
     return live or [plan.fallback]
 
