@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from ..content.fields import DAY_NAMES
 from ..content.lawfacts import filled
 from ..content.load import load_site_or_raise
 from ..errors import NarrowcastError
@@ -18,12 +19,11 @@ from ..schedule.plan import live_in, live_items, next_change_after, plan_screen
 from ..state.files import active_notices
 
 WEEK = timedelta(days=7)
-_DAYS_NL = ("ma", "di", "wo", "do", "vr", "za", "zo")
 
 
 def _when(moment: datetime, tz: ZoneInfo) -> str:
     local = moment.astimezone(tz)
-    return f"{_DAYS_NL[local.weekday()]} {local:%d-%m %H:%M}"
+    return f"{DAY_NAMES[local.weekday()]} {local:%d-%m %H:%M}"
 
 
 def _minutes(seconds: int) -> str:

@@ -262,6 +262,7 @@ _DAYS = {
     5: ("za", "zaterdag", "sat", "saturday"),
     6: ("zo", "zondag", "sun", "sunday"),
 }
+DAY_NAMES = tuple(_DAYS[day][0] for day in range(7))  # "ma" … "zo", as messages and tables write a weekday
 _DAY_WORDS = {word: {day} for day, words in _DAYS.items() for word in words}
 _DAY_WORDS |= {w: {0, 1, 2, 3, 4} for w in ("werkdagen", "weekdays", "doordeweeks")}
 _DAY_WORDS |= {w: {5, 6} for w in ("weekend",)}

@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from ..content.fields import DAY_NAMES
 from ..content.model import Screen, Site
 from ..errors import Finding
 from .loop import LoopFigures, longest_gap, loop_figures
 from .plan import plan_screen
 
 DAYS = 7
-_DAYS_NL = ("ma", "di", "wo", "do", "vr", "za", "zo")
 
 
 def busiest(site: Site, screen: Screen, now: datetime) -> tuple[datetime, LoopFigures, object]:
@@ -37,7 +37,7 @@ def busiest(site: Site, screen: Screen, now: datetime) -> tuple[datetime, LoopFi
 
 def _when(moment: datetime, tz: ZoneInfo) -> str:
     local = moment.astimezone(tz)
-    return f"{_DAYS_NL[local.weekday()]} {local:%d-%m} om {local:%H:%M}"
+    return f"{DAY_NAMES[local.weekday()]} {local:%d-%m} om {local:%H:%M}"
 
 
 def _span(seconds: float) -> str:

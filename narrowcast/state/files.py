@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ..errors import DamagedFile, NarrowcastError, os_problem
-from ..content.fields import SLUG_RE, hidden_character_problem
+from ..content.fields import DAY_NAMES, SLUG_RE, hidden_character_problem
 from ..folder import NOTICES, STATE_DIR
 
 NOTICES_LOCK = "urgent.lock"
@@ -67,12 +67,11 @@ class Notice:
         return start, until.date(), f"{until:%H:%M}"
 
 
-_DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 _MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
 def _dutch_day(day: date) -> str:
-    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
+    return f"{DAY_NAMES[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
 
 
 def state_dir(root: Path) -> Path:
