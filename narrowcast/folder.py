@@ -15,7 +15,10 @@ CONFIG_FILE = "narrowcast.yaml"
 # what `init` copies. One list, so a new kind of content is added in one place.
 CONTENT_DIRS = ("slides", "playlists", "laws", "themes", "images", "templates")
 STATE_DIR = ".state"  # what narrowcast keeps besides the content (state/files.py, state/records.py)
-NOTICES = "urgent.json"  # in STATE_DIR: the one state file that is a build's input
+NOTICES = "urgent.json"  # in STATE_DIR: a build's input (notices made from the command line)
+# In STATE_DIR: the publishing log (state/history.py). A publication in it is what the live build
+# reads in review mode, so a running server rebuilds when an approval or rollback lands there.
+PUBLISHING_LOG = ("publishing", "log.jsonl")
 
 
 def is_content(relative: Path) -> bool:
@@ -24,7 +27,7 @@ def is_content(relative: Path) -> bool:
     if not parts or name.startswith((".#", "~")) or name.endswith(("~", ".swp", ".tmp")):
         return False
     if parts[0] == STATE_DIR:
-        return parts[1:] == (NOTICES,)  # a notice made from the command line; never the database
+        return parts[1:] in ((NOTICES,), PUBLISHING_LOG)  # never the database, the snapshots or the preview
     return parts[0] in CONTENT_DIRS or relative.as_posix() == CONFIG_FILE
 
 

@@ -62,3 +62,31 @@ def live_server(root: Path, clock, port: int):
     finally:
         holder["uvicorn"].stop()
         thread.join(15)
+
+
+PASSWORD = "een lang wachtwoord"
+
+
+def staff(base: str, root: Path, now: datetime, name: str = "anne", role: str = "eindredacteur") -> httpx.Client:
+    """A user made in the folder's state, logged in over HTTP: a client with the session cookie."""
+    from narrowcast.state.records import Records
+
+    records = Records(root)
+    try:
+        records.set_user(name, PASSWORD, now, role)
+    finally:
+        records.close()
+    client = httpx.Client(base_url=base, headers={"Origin": base}, timeout=60)
+    assert client.post("/login", data={"name": name, "password": PASSWORD}).status_code == 303
+    return client
+
+
+def approve_as_is(root: Path, now: datetime, who: str = "bert") -> str:
+    """The working copy as the approved, live state (review mode), written straight into the log as a
+    publication record; tests of the real propose/approve flow are in test_publishing*.py. Its snapshot id."""
+    from narrowcast.state.history import append
+    from narrowcast.state.snapshots import save_snapshot
+
+    snapshot = save_snapshot(root)
+    append(root, "publicatie", now, {"goedgekeurd": who}, snapshot=snapshot.id)
+    return snapshot.id

@@ -71,7 +71,7 @@ def served(prebuilt, tmp_path_factory):  # noqa: F811
     tmp = tmp_path_factory.mktemp("a11y")
     root = fresh_copy(prebuilt, tmp)
     records = Records(root)
-    records.set_user("anne", PASSWORD, NOW)
+    records.set_user("anne", PASSWORD, NOW, "eindredacteur")
     keys = {screen: records.new_screen_key(screen) for screen in ("werkplein-hal", "werkplein-wachtruimte")}
     records.close()
     server = NarrowcastServer(root, free_port(), tmp / "serve.log")

@@ -183,7 +183,7 @@ def test_a_database_with_a_table_missing_gets_it_back(minimal: Path):
     result = _run(minimal, "report", "--from", "2026-11-01", "--to", "2026-11-30")
     assert result.exit_code == 0, result.output
     assert result.stdout == "scherm,item,vertoningen,seconden\n"
-    assert _run(minimal, "user", "list").stdout == "anna\n"
+    assert _run(minimal, "user", "list").stdout == "anna  (redacteur)\n"
 
 
 # --- caches and logs narrowcast can rebuild --------------------------------------------------------

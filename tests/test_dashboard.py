@@ -46,7 +46,7 @@ def login(base) -> httpx.Client:
 @pytest.fixture
 def site(prebuilt, tmp_path):  # noqa: F811
     root = fresh_copy(prebuilt, tmp_path)
-    Records(root).set_user("anne", PASSWORD, START)
+    Records(root).set_user("anne", PASSWORD, START, "eindredacteur")
     return root
 
 

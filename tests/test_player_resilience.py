@@ -242,7 +242,7 @@ def test_a_manifest_of_the_wrong_shape_is_refused_and_the_last_good_one_plays_on
 
 @browser
 def test_a_fresh_screen_with_only_a_bad_manifest_says_so_instead_of_going_black(site, servers, context, tmp_path):
-    Records(site).set_user("anne", "een-lang-wachtwoord", SERVER_START)
+    Records(site).set_user("anne", "een-lang-wachtwoord", SERVER_START, "eindredacteur")
     token = Records(site).new_token("anne", SERVER_START)
     server = started(servers(NarrowcastServer, site, free_port(), tmp_path / "serve.log"))
     good = server.manifest("hal")

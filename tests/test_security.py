@@ -44,7 +44,7 @@ HTTP = httpx.Client(timeout=30)  # one client: making one per request costs more
 @pytest.fixture
 def site(prebuilt, tmp_path):  # noqa: F811
     root = fresh_copy(prebuilt, tmp_path)
-    Records(root).set_user("anne", PASSWORD, START)
+    Records(root).set_user("anne", PASSWORD, START, "eindredacteur")
     return root
 
 
@@ -298,7 +298,7 @@ def test_failed_logins_back_off_per_name_without_hashing(site):
 
 def test_failed_logins_back_off_per_client_address(site):
     with served(site) as (base, server, clock):
-        Records(site).set_user("bert", PASSWORD, START)
+        Records(site).set_user("bert", PASSWORD, START, "eindredacteur")
         for i in range(5):
             assert _try_login(base, f"naam{i}", "geraden-wachtwoord", "10.0.2.7").status_code == 401
         assert _try_login(base, "bert", PASSWORD, "10.0.2.7").status_code == 429, "one address, many names"
@@ -525,3 +525,15 @@ def test_the_report_never_hands_a_spreadsheet_a_formula(minimal):
     cells = {row[1] for row in csv.reader(io.StringIO(result.stdout))}
     assert {"'=HYPERLINK(\"http://x\")", "'+31", "'-1+1", "'@SUM(A1)", "'\tverstopt", "'\rterug", "welkom"} <= cells
     assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in cells)
+
+
+def test_an_urgent_notice_over_http_needs_an_eindredacteur(site):
+    Records(site).set_user("anne", PASSWORD, START, "redacteur")
+    with served(site) as (base, server, clock):
+        staff = login(base)
+        refused = staff.post("/api/urgent", json=NOTICE)
+        assert "een urgente melding maken mag alleen een eindredacteur of beheerder" in \
+            assert_dutch_error(refused, 403)
+        assert not (site / ".state/urgent.json").exists(), "nothing was saved"
+        for write in ("/api/proposals/1/approve", "/api/history/1/rollback"):
+            assert "mag alleen een eindredacteur" in assert_dutch_error(staff.post(write, json={}), 403), write

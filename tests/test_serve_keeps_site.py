@@ -63,7 +63,7 @@ def failure_in_browser(chromium, base: str, staff: httpx.Client) -> int:
 def test_a_broken_file_keeps_every_screen_on_the_dashboard_and_says_what_is_wrong(prebuilt, tmp_path, chromium):  # noqa: F811
     root = fresh_copy(prebuilt, tmp_path)
     records = Records(root)
-    records.set_user("anne", PASSWORD, NOW)
+    records.set_user("anne", PASSWORD, NOW, "eindredacteur")
     key = records.new_screen_key("werkplein-hal")
     records.close()
     screens = [screen.id for screen in load_site(root)[0].config.screens]
@@ -120,7 +120,7 @@ class StubBuilder:
     def __init__(self, *outcomes: BuildOutcome):
         self.outcomes = list(outcomes)
 
-    async def build(self, root, now, jobs):
+    async def build(self, root, now, jobs, options=None):
         return self.outcomes.pop(0)
 
     def close(self):

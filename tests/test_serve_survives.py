@@ -193,7 +193,7 @@ class FailingBuilder:
     def __init__(self, failures: int):
         self.failures, self.calls = failures, 0
 
-    async def build(self, root, now, jobs):
+    async def build(self, root, now, jobs, options=None):
         self.calls += 1
         if self.calls <= self.failures:
             raise RuntimeError("kapot in de worker")

@@ -216,7 +216,7 @@ def test_the_api_body_takes_until_and_translations():
 @browser
 def test_a_script_publishes_a_notice_with_an_end_time_and_a_translation(prebuilt, tmp_path):  # noqa: F811
     root = fresh_copy(prebuilt, tmp_path)
-    Records(root).set_user("anne", "een-lang-wachtwoord", at("2026-11-23 10:00"))
+    Records(root).set_user("anne", "een-lang-wachtwoord", at("2026-11-23 10:00"), "eindredacteur")
     clock = ManualClock(at("2026-11-23 10:00"))
     with live_server(root, clock, free_port()) as (base, server):
         bearer = {"Authorization": "Bearer " + server.records.new_token("anne", clock())}

@@ -10,6 +10,8 @@ import click
 
 from ..errors import NarrowcastError
 from .options import _local_minute, _moment, _root
+from .preview import preview
+from .publishing import COMMANDS as PUBLISHING_COMMANDS
 from .users import user
 
 
@@ -134,7 +136,11 @@ def init(folder: Path) -> None:
     from .example import copy_example
 
     copy_example(folder)
-    click.echo(f"Nieuwe inhoudsmap: {folder}\nVolgende stap: cd {folder} && narrowcast check && narrowcast build")
+    click.echo(f"Nieuwe inhoudsmap: {folder} (publishing: review: schermen tonen alleen goedgekeurde inhoud)\n"
+               f"Volgende stappen: cd {folder} && narrowcast check\n"
+               "  narrowcast user add NAAM --role redacteur       (wie dia's maakt en voorstelt)\n"
+               "  narrowcast user add NAAM --role eindredacteur   (wie goedkeurt: een ander dan wie voorstelt)\n"
+               "  narrowcast publish --user NAAM, daarna narrowcast approve ID --user NAAM, en narrowcast serve")
 
 
 @cli.command()
@@ -311,6 +317,9 @@ def report(ctx: click.Context, since: str, until: str, out) -> None:
 
 
 cli.add_command(user)
+cli.add_command(preview)
+for _command in PUBLISHING_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -33,4 +33,16 @@ def copy_example(folder: Path) -> None:
             shutil.copytree(path, folder / part)
         elif path.is_file():
             shutil.copy2(path, folder / part)
+    _review_first(folder / CONFIG_FILE)
     (folder / ".gitignore").write_text("output/\n.output.builds/\n.narrowcast-cache/\n.state/\n", encoding="utf-8")
+
+
+REVIEW_LINE = ("publishing: review                      # schermen tonen alleen wat een eindredacteur heeft goedgekeurd "
+               "(narrowcast publish, approve)\n")
+
+
+def _review_first(config: Path) -> None:
+    """A new folder publishes with four eyes: its `publishing:` line says review."""
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith("publishing:")]
+    config.write_text("".join(kept).rstrip("\n") + "\n" + REVIEW_LINE, encoding="utf-8")

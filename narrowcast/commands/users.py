@@ -7,6 +7,7 @@ import sys
 import click
 
 from ..errors import NarrowcastError
+from ..state.records import ROLES
 from .options import _local_minute, _moment, _root
 
 
@@ -17,10 +18,14 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), default=None,
+              help="redacteur: edit and propose (the default for a new user); eindredacteur: also approve, reject, "
+                   "publish, roll back, urgent notices; beheerder: also users, screens and keys. "
+                   "An existing user keeps their role unless this is given.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
 @click.pass_context
-def user_add(ctx: click.Context, name: str, password_stdin: bool) -> None:
-    """Add a user, or set a new password for an existing one."""
+def user_add(ctx: click.Context, name: str, role: str | None, password_stdin: bool) -> None:
+    """Add a user, or set a new password (and role) for an existing one."""
     from ..state.records import Records
 
     root = _root(ctx.parent)
@@ -32,8 +37,8 @@ def user_add(ctx: click.Context, name: str, password_stdin: bool) -> None:
         raise NarrowcastError("kies een wachtwoord van minstens 10 tekens")
     records = Records(root)
     now = _moment(root, None)
-    ended = records.set_user(name, password, now)
-    click.echo(f"Gebruiker {name} kan nu inloggen op /dashboard.")
+    ended = records.set_user(name, password, now, role)
+    click.echo(f"Gebruiker {name} ({records.role(name)}) kan nu inloggen op /dashboard.")
     tokens = sum(t.user == name for t in records.tokens(now))
     if ended or tokens:
         click.echo(f"{ended} ingelogde sessies van {name} zijn beëindigd. API-tokens blijven geldig ({tokens}); "
@@ -72,13 +77,13 @@ def user_token(ctx: click.Context, name: str, days: int, revoke: bool, token_id:
 @click.option("--at", "at", metavar="MOMENT", hidden=True, help="Act as if it were this moment (tests).")
 @click.pass_context
 def user_list(ctx: click.Context, at: str | None) -> None:
-    """List the users, each with their valid API tokens (id and expiry; never the token itself)."""
+    """List the users with their roles, each with their valid API tokens (id and expiry; never the token itself)."""
     from ..state.records import Records
 
     root = _root(ctx.parent)
     records = Records(root)
     tokens = records.tokens(_moment(root, at))
     for name in records.users():
-        click.echo(name)
+        click.echo(f"{name}  ({records.role(name)})")
         for token in (t for t in tokens if t.user == name):
             click.echo(f"  token {token.id}  verloopt {_local_minute(root, token.expires)}")

@@ -287,7 +287,24 @@ class SiteConfig(_Content):
                           "optional: alleen schermen met een sleutel hebben die nodig")
     trusted_origins: list[WebOrigin] = Field(default_factory=list, description=(
         "adressen van een proxy voor het dashboard, zoals https://borden.example.nl: acties vanaf daar worden aanvaard"))
+    publishing: Literal["review", "direct"] = Field("direct", description=(
+        "review: schermen tonen alleen een goedgekeurde versie (standaard in nieuwe mappen); "
+        "direct: elke opgeslagen wijziging gaat meteen live (voor een team van één)"))
+    four_eyes: Bool | None = Field(None, description=(
+        "true: niemand keurt zijn eigen voorstel goed (standaard bij publishing: review); "
+        "false: een eindredacteur mag zelf publiceren"))
+    history_days: int = Field(365, ge=30, le=3650, description=(
+        "na hoeveel dagen de namen van medewerkers uit het publicatielogboek gaan (AVG; standaard 365)"))
     screens: list[Screen] = Field(min_length=1)
+
+    @property
+    def review(self) -> bool:
+        return self.publishing == "review"
+
+    @property
+    def four_eyes_on(self) -> bool:
+        """Four eyes: the default in review mode; in direct mode nothing is reviewed anyway."""
+        return self.review and self.four_eyes is not False
 
 
 class Site(BaseModel):

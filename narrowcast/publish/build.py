@@ -9,6 +9,7 @@ import time as clock
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Mapping
 
 from ..assets.themes import Theme, load_theme
 from ..check.content import language_findings
@@ -22,9 +23,10 @@ from ..render.html import content_key, slide_context
 from ..render.pool import RenderPool
 from ..render.slides import Job, Progress, render_slides
 from ..schedule.plan import Entry, Plan, plan_screen
-from ..state.files import active_notices, build_lock
+from ..state.files import Notice, active_notices, build_lock
 from .manifest import Fallback, Index, IndexScreen, Item, Manifest, manifest_path, media_url, stamp
 from .policy import refuse_or_record
+from .source import live_source
 from .swap import cannot_write, carry_media, check_target, new_build_dir, publish
 
 ScreenItems = tuple[tuple[Item, ...], Fallback]  # a screen's manifest items in order, and its fallback
@@ -38,6 +40,8 @@ class BuildOptions:
     force: str | None = None  # the reason to publish despite plain-language or legibility errors (recorded)
     cache: bool = True  # False: render and check every slide again; the caches are left as they are
     progress: Progress | None = None  # called with (done, total) while slides are made
+    source: Path | None = None  # the content folder to read (None: what is live, see publish/source.py)
+    earlier: Mapping[str, bytes] = field(default_factory=dict)  # version -> manifest file to publish again as it was
 
 
 @dataclass
@@ -72,16 +76,16 @@ def build(root: Path, now: datetime, options: BuildOptions, renderer: RenderPool
     check_target(target, root)
     cache = RenderCache.beside(root / "output", enabled=options.cache)
     with build_lock(root):  # one build at a time per folder: they removed each other's build folders
-        site, findings = load_content(root)
+        site, findings = load_content(options.source or live_source(root).folder_or_raise())
         renderer.use(configured_chromium(root, site.config.chromium))  # launches while the texts are checked
-        findings = check_content(site, findings, options.force, cache.checks_memo)
-        plans, jobs, manifests = plan_slides(site, now)
+        findings = check_content(site, findings, options.force, root, cache.checks_memo)
+        plans, jobs, manifests = plan_slides(site, now, active_notices(root, now))
         staging = new_build_dir(target, f"{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}-{clock.time_ns() % 10**6:06d}")
         rendered, cached = render_slides(jobs, staging, renderer, cache, options.progress)
         legibility = legibility_findings(site, measurements(site, jobs))
         findings = sorted(findings + legibility)
-        refuse_or_record(Path(site.root), options.force, findings, legibility)
-        written = write_and_publish(site, plans, manifests, staging, target, now)
+        refuse_or_record(root, options.force, findings, legibility)
+        written = write_and_publish(site, plans, manifests, staging, target, now, options.earlier)
     return BuildReport(out=target, site=site, plans=plans, findings=findings, rendered=rendered, cached=cached,
                        seconds=clock.monotonic() - started, versions={s: m.version() for s, m in written.items()},
                        renders={job.png_name: job for job in jobs})
@@ -97,30 +101,32 @@ def load_content(root: Path) -> tuple[Site, list[Finding]]:
     return site, findings
 
 
-def check_content(site: Site, findings: list[Finding], force: str | None, memo: Path | None = None) -> list[Finding]:
-    """Language, tone, reading time and the checks that need no browser; errors only with a reason to force.
+def check_content(site: Site, findings: list[Finding], force: str | None, root: Path,
+                  memo: Path | None = None) -> list[Finding]:
+    """Language, tone, reading time and the checks that need no browser; errors only with a reason to force
+    (recorded in `root`'s state folder).
 
     `memo`: where unchanged slides' language findings are remembered between runs.
     """
     checked = language_findings(site, memo) + static_findings(site)
     findings = sorted(findings + checked)
-    refuse_or_record(Path(site.root), force, findings, checked)
+    refuse_or_record(root, force, findings, checked)
     return findings
 
 
-def load_and_check(root: Path, force: str | None = None, memo: Path | None = None) -> tuple[Site, list[Finding]]:
-    """The site, if publishable (load_content, then check_content)."""
-    site, findings = load_content(root)
-    return site, check_content(site, findings, force, memo)
+def load_and_check(root: Path, force: str | None = None, source: Path | None = None) -> tuple[Site, list[Finding]]:
+    """The site, if publishable (load_content, then check_content): read from `source` (default: what is live)."""
+    site, findings = load_content(source or live_source(root).folder_or_raise())
+    return site, check_content(site, findings, force, root)
 
 
 def write_and_publish(site: Site, plans: list[Plan], manifests: dict[str, ScreenItems], staging: Path, target: Path,
-                      now: datetime) -> dict[str, Manifest]:
+                      now: datetime, earlier: Mapping[str, bytes]) -> dict[str, Manifest]:
     """Manifests and index into the build folder, then the atomic swap; a folder that cannot be
     written (full, read-only) is a message naming it, and the live output stays as it was."""
     horizon = timedelta(hours=site.config.horizon_hours)
     try:
-        written = write_outputs(site, plans, manifests, staging, now)
+        written = write_outputs(site, plans, manifests, staging, now, earlier)
         media = carry_media(target, staging, {p.name for p in (staging / "media").iterdir()}, now, horizon)
         publish(staging, target, media, now, horizon)
     except OSError as exc:
@@ -141,7 +147,7 @@ def measure(site: Site, now: datetime, renderer: RenderPool, cache: RenderCache)
     root = Path(site.root)
     renderer.use(configured_chromium(root, site.config.chromium))
     with build_lock(root):  # its scratch folder sits beside the builds, which a build would prune
-        _, jobs, _ = plan_slides(site, now)
+        _, jobs, _ = plan_slides(site, now, active_notices(root, now))
         staging = new_build_dir(root / "output", f"check-{clock.time_ns() % 10**9:09d}")
         try:
             render_slides(jobs, staging, renderer, cache)
@@ -150,17 +156,12 @@ def measure(site: Site, now: datetime, renderer: RenderPool, cache: RenderCache)
     return legibility_findings(site, measurements(site, jobs))
 
 
-def plan_slides(site: Site, now: datetime) -> tuple[list[Plan], list[Job], dict[str, ScreenItems]]:
+def plan_slides(site: Site, now: datetime, notices: list[Notice]) -> tuple[list[Plan], list[Job], dict[str, ScreenItems]]:
     """Every screen's plan at `now`, the distinct renders they need, and per screen its manifest items."""
-    plans = plan_screens(site, now)
+    plans = [plan_screen(site, screen, now, notices) for screen in site.config.screens]
     themes = {name: load_theme(Path(site.root), name) for name in {_theme_name(site, p) for p in plans}}
     jobs, manifests = plan_renders(site, plans, themes)
     return plans, jobs, manifests
-
-
-def plan_screens(site: Site, now: datetime) -> list[Plan]:
-    notices = active_notices(Path(site.root), now)
-    return [plan_screen(site, screen, now, notices) for screen in site.config.screens]
 
 
 def _theme_name(site: Site, plan: Plan) -> str:
@@ -198,8 +199,11 @@ def plan_renders(site: Site, plans: list[Plan], themes: dict[str, Theme]) -> tup
 
 
 def write_outputs(site: Site, plans: list[Plan], manifests: dict[str, ScreenItems], staging: Path,
-                  now: datetime) -> dict[str, Manifest]:
-    """The manifest of every screen and the index, as docs/manifest.md describes; returns the manifests."""
+                  now: datetime, earlier: Mapping[str, bytes]) -> dict[str, Manifest]:
+    """The manifest of every screen and the index, as docs/manifest.md describes; returns the manifests.
+
+    A manifest whose version is in `earlier` is written as those very bytes (a rollback puts the
+    files back as they were; they differ only in `server_time`, which the version leaves out)."""
     written: dict[str, Manifest] = {}
     for plan in plans:
         items, fallback = manifests[plan.screen.id]
@@ -208,7 +212,8 @@ def write_outputs(site: Site, plans: list[Plan], manifests: dict[str, ScreenItem
                             loops=tuple(tuple(loop) for loop in plan.loops) if items else None)
         path = staging / manifest_path(plan.screen.id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(manifest.to_json(), encoding="utf-8")
+        same = earlier.get(manifest.version())
+        path.write_bytes(same if same is not None else manifest.to_json().encode("utf-8"))
         written[plan.screen.id] = manifest
     index = Index(site=site.config.site, generated=stamp(now), screens=tuple(
         IndexScreen(id=s.id, name=s.name, location=s.location, resolution=f"{s.width}x{s.height}",

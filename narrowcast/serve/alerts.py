@@ -35,10 +35,17 @@ async def watch_health(server: "Server", webhook: Callable[[], str | None]) -> N
         rounds += 1
         if rounds % PRUNE_EVERY == 1:
             await _duty("opruimen", server.records.prune, server.clock())
+            await _duty("namen uit het logboek", _forget_names, server.root, server.clock())
         url = webhook()
         if url:
             current = await _duty("meldingen", alert_round, server, url, known)
             known = known if current is None else current  # a failed round: compare with the last good one
+
+
+def _forget_names(root, now) -> int:
+    from ..review.flow import forget_names
+
+    return forget_names(root, now)
 
 
 async def _duty(name: str, work, *args):

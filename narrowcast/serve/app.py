@@ -26,6 +26,8 @@ from ..publish.manifest import manifest_version
 from ..render.html import SLIDE_CSP
 from ..errors import NarrowcastError
 from .dashboard import routes as dashboard_routes
+from .publishing import routes as publishing_routes
+from .preview import mount as preview_mount
 from .events import event_stream
 from .guard import SameOriginGuard
 from .health import (MAX_HEARTBEAT_BYTES, MAX_PLAYS_BYTES, BadBody, ScreenGate, heartbeat_limit, parse_heartbeat,
@@ -68,6 +70,8 @@ def create_app(server: "Server") -> Starlette:
         Route("/", home),
         *_report_routes(server, settings),
         *dashboard_routes(server),
+        *publishing_routes(server),
+        *preview_mount(server),  # /preview/: the working copy, for staff
         Route("/healthz", healthz),
         *_output_routes(server),
     ]

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..content.model import Site
     from ..errors import Finding
+    from ..publish.build import BuildOptions
     from ..render.pool import RenderPool
     from ..schedule.plan import Plan
 
@@ -63,6 +64,7 @@ class BuildOutcome:
     error: str = ""
     findings: "tuple[Finding, ...]" = ()
     detail: str = ""
+    out: Path | None = None  # where a good build published
 
     @property
     def content(self) -> bool:
@@ -77,7 +79,7 @@ def failed(error: str, detail: str = "") -> BuildOutcome:
 _renderer: "RenderPool | None" = None  # the worker's browser, kept between builds; the worker closes it
 
 
-def build_in_worker(root: Path, now: datetime, jobs: int) -> BuildOutcome:
+def build_in_worker(root: Path, now: datetime, jobs: int, options: "BuildOptions | None" = None) -> BuildOutcome:
     """Runs in the worker: a build, its outcome as plain data (exceptions don't travel well)."""
     from ..errors import ContentError, NarrowcastError
     from ..publish.build import BuildOptions, build
@@ -85,7 +87,7 @@ def build_in_worker(root: Path, now: datetime, jobs: int) -> BuildOutcome:
 
     renderer = _worker_renderer(jobs)
     try:
-        report = build(root, now, BuildOptions(), renderer)
+        report = build(root, now, options or BuildOptions(), renderer)
     except ContentError as exc:  # the browser is fine: the content is not
         return BuildOutcome(ok=False, error=str(exc), findings=tuple(f for f in exc.findings if f.is_error))
     except NarrowcastError as exc:
@@ -96,7 +98,7 @@ def build_in_worker(root: Path, now: datetime, jobs: int) -> BuildOutcome:
         return failed(unexpected(exc), traceback.format_exc())
     prepare_pages(renderer, list(report.renders.values()))
     return BuildOutcome(ok=True, versions=report.versions, rendered=report.rendered, cached=report.cached,
-                        seconds=report.seconds, site=report.site, plans=tuple(report.plans))
+                        seconds=report.seconds, site=report.site, plans=tuple(report.plans), out=report.out)
 
 
 def _worker_renderer(jobs: int) -> "RenderPool":
@@ -147,14 +149,14 @@ class Builder:
                                              initializer=_worker_started)
         return self._pool
 
-    async def build(self, root: Path, now: datetime, jobs: int) -> BuildOutcome:
+    async def build(self, root: Path, now: datetime, jobs: int, options: "BuildOptions | None" = None) -> BuildOutcome:
         """The outcome of one build in the worker; never raises (but can be cancelled)."""
         try:
             try:
-                future = self._worker().submit(build_in_worker, root, now, jobs)
+                future = self._worker().submit(build_in_worker, root, now, jobs, options)
             except BrokenProcessPool:  # the worker died while idle: a fresh one takes this build
                 await asyncio.to_thread(self.close)
-                future = self._worker().submit(build_in_worker, root, now, jobs)
+                future = self._worker().submit(build_in_worker, root, now, jobs, options)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             log.error("het bouwproces is gestopt tijdens een build; de volgende build start een nieuw")

@@ -175,7 +175,12 @@ def _action_routes(server: "Server", api) -> list[Route]:
     @api
     async def urgent(request: Request, user: str) -> Response:
         from ..publish.urgent import NoticeError, create_notice, parse_until
+        from ..review.flow import Refused, require_role
 
+        try:
+            require_role(server.records, user, "eindredacteur", "een urgente melding maken")
+        except Refused as exc:
+            return JSONResponse({"error": str(exc)}, status_code=exc.status)
         data, refused = await read_json(request, MAX_NOTICE_BYTES)
         if refused:
             return refused

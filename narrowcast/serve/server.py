@@ -4,6 +4,12 @@ One Server per content folder. Builds run in a worker process (serve/builder.py)
 time; a rebuild that fails for any reason keeps the last good output and says why. The server
 keeps what its last good build published (`Published`): the dashboard, the alerts and the
 scheduler read that, never the files on disk, so a file broken halfway an edit blanks nothing.
+
+A preview is a Server too (`preview=True`): it builds the working copy into its own folder
+(serve/preview.py) and announces on its own broker. `serve` runs one beside the live server,
+sharing its build worker, and its watcher tells both what was saved: in review mode a save
+rebuilds only the preview (the live build reads the approved snapshot, which no save changes),
+while a new record in the publishing log rebuilds the live output.
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ from zoneinfo import ZoneInfo
 
 from ..content.fields import DEFAULT_TZ
 from ..content.load import load_site
-from ..folder import is_content
+from ..folder import PUBLISHING_LOG, STATE_DIR, is_content
 from ..publish.manifest import Index
 from .builder import BuildOutcome, Builder, failed, unexpected
 from .events import Broker
 
 if TYPE_CHECKING:
     from ..content.model import Site
+    from ..publish.build import BuildOptions
     from ..schedule.plan import Plan
 
 log = logging.getLogger("narrowcast.serve")
@@ -79,13 +86,21 @@ class Server:
     after_build: list[Callable[[], None]] = field(default_factory=list)
     builder: Builder = field(default_factory=Builder)
     published: Published | None = None  # None until the first good build of this run
+    preview: bool = False  # builds the working copy into the preview's folder, never into output/
+    lazy: bool = False  # builds nothing until someone asks (`wake`): the preview inside `serve`
+    preview_server: "Server | None" = None  # `serve`: the preview it offers staff, rebuilt on every save
 
     def __post_init__(self) -> None:
+        from ..publish.preview import preview_output
         from ..state.records import Records
 
         self.root = self.root.resolve()
-        self.output = self.root / "output"
-        self.records = Records(self.root)
+        self.output = preview_output(self.root) if self.preview else self.root / "output"
+        # A preview writes nothing to the state database: its player's reports find no route (404).
+        self.records = None if self.preview else Records(self.root)
+        self.awake = not self.lazy
+        self.pages = ""  # a preview's pages' version: it changes with every build (serve/preview.py)
+        self.background: list[asyncio.Task] = []  # builds started by `wake`, cancelled at the end
         self._lock = asyncio.Lock()
         self._read_versions()
 
@@ -97,17 +112,41 @@ class Server:
         Never raises (the watcher, the scheduler and the start all call it): a rebuild that fails,
         for whatever reason, keeps the last good output and says why in the log and `last_error`.
         """
+        return (await self.publish(reason)).ok
+
+    async def publish(self, reason: str, options: "BuildOptions | None" = None,
+                      now: datetime | None = None) -> BuildOutcome:
+        """`rebuild` with the build's options given (an approval, a rollback): the outcome itself.
+
+        A build that publishes nothing live (`options.out` elsewhere) announces nothing."""
+        reason = f"voorbeeld, {reason}" if self.preview else reason
         async with self._lock:
             try:
-                now = self.clock()
-                outcome = await self.builder.build(self.root, now, self.jobs)
+                now = now or self.clock()
+                if self.preview:
+                    from .preview import build_preview_in
+
+                    outcome = await build_preview_in(self.builder, self.root, now, self.jobs)
+                else:
+                    outcome = await self.builder.build(self.root, now, self.jobs, options)
             except Exception as exc:  # noqa: BLE001 - Builder.build does not raise; a stand-in might
                 outcome = failed(unexpected(exc), traceback.format_exc())
-            if not outcome.ok:
+            live = options is None or options.out is None
+            if not outcome.ok and live:
                 self._report_failure(reason, outcome)
-                return False
-            self._announce(reason, now, outcome)
-            return True
+            elif outcome.ok and live:
+                self._announce(reason, now, outcome)
+            if self.preview:
+                from .preview import announce_pages
+
+                announce_pages(self)
+            return outcome
+
+    def wake(self) -> None:
+        """A lazy server's first visitor: build now, and after every save from then on."""
+        if not self.awake:
+            self.awake = True
+            self.background.append(asyncio.get_running_loop().create_task(self.rebuild("eerste bezoek")))
 
     def _report_failure(self, reason: str, outcome: BuildOutcome) -> None:
         self.state.failure = outcome
@@ -160,22 +199,50 @@ class Server:
 
     async def watch(self) -> None:
         """Rebuild when a content file is saved; several saves within the debounce make one build.
+        The preview (`preview_server`) hears of the same saves, after the live build.
 
         Runs until cancelled: a rebuild never raises, and if watching itself fails it starts again.
         """
         from watchfiles import awatch
 
+        servers = [server for server in (self, self.preview_server) if server is not None]
         while True:
             try:
                 async for changes in awatch(self.root, watch_filter=self._is_content, debounce=self.debounce_ms,
                                             step=self.step_ms, recursive=True):
-                    names = sorted({Path(p).relative_to(self.root).as_posix() for _, p in changes})
-                    await self.rebuild("opgeslagen: " + ", ".join(names[:3]) + (" …" if len(names) > 3 else ""))
+                    changed = sorted({Path(p).relative_to(self.root) for _, p in changes})
+                    for server in servers:
+                        await server.follow(changed)
             except Exception as exc:  # noqa: BLE001 - e.g. the folder was moved away for a moment
                 self.state.failure = failed(f"het bewaken van de inhoudsmap is mislukt ({type(exc).__name__}: {exc}); "
                                             f"over {WATCH_RETRY_SECONDS} s opnieuw")
                 log.exception("bewaken mislukt, over %d s opnieuw", WATCH_RETRY_SECONDS)
             await asyncio.sleep(WATCH_RETRY_SECONDS)
+
+    async def follow(self, changed: list[Path]) -> None:
+        """Rebuild for the saved files (relative to the root) that change what this server builds."""
+        relevant = await self._relevant(changed)
+        if relevant and self.awake:
+            names = [path.as_posix() for path in relevant]
+            await self.rebuild("opgeslagen: " + ", ".join(names[:3]) + (" …" if len(names) > 3 else ""))
+
+    async def _relevant(self, changed: list[Path]) -> list[Path]:
+        if self.preview:  # the working copy and the notices; the log says what is live, not what is drafted
+            return [path for path in changed if path.parts != (STATE_DIR, *PUBLISHING_LOG)]
+        state = [path for path in changed if path.parts[0] == STATE_DIR]  # notices and the log: always live
+        if len(state) == len(changed) or not await asyncio.to_thread(self._reviewed):
+            return changed
+        return state  # review mode: the live build reads the approved snapshot, which no save changes
+
+    def _reviewed(self) -> bool:
+        """Review mode, as the live build will see it. Skipping a rebuild only saves work (the build
+        reads what is approved anyway), so when that cannot be told the rebuild happens and says why."""
+        from ..publish.source import live_source
+
+        try:
+            return live_source(self.root).review
+        except Exception:  # noqa: BLE001 - e.g. a damaged log: the rebuild reports it
+            return False
 
     def _is_content(self, _change, path: str) -> bool:
         try:

@@ -22,6 +22,10 @@ DB_FILE = "narrowcast.db"
 RETENTION_DAYS = 90
 SESSION_HOURS = 8
 TOKEN_DAYS = 90  # an API token's life unless `user token --days N` says otherwise
+# Roles, each allowed what the ones before it may, and more: a redacteur edits and proposes, an
+# eindredacteur also approves, rejects, publishes, rolls back and makes urgent notices, a beheerder
+# also manages users, screens and keys.
+ROLES = ("redacteur", "eindredacteur", "beheerder")
 PLAYS_AHEAD = timedelta(minutes=5)  # a screen's corrected clock may run a little ahead; later plays are not real
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS heartbeats (screen TEXT NOT NULL, at REAL NOT NULL, version TEXT, item TEXT,
@@ -29,7 +33,8 @@ CREATE TABLE IF NOT EXISTS heartbeats (screen TEXT NOT NULL, at REAL NOT NULL, v
 CREATE INDEX IF NOT EXISTS heartbeats_screen_at ON heartbeats (screen, at);
 CREATE TABLE IF NOT EXISTS plays (screen TEXT NOT NULL, item TEXT NOT NULL, start REAL NOT NULL, seconds REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS plays_start ON plays (start);
-CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, salt BLOB NOT NULL, hash BLOB NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, salt BLOB NOT NULL, hash BLOB NOT NULL, created REAL NOT NULL,
+    role TEXT NOT NULL DEFAULT 'redacteur');
 CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, created REAL NOT NULL, expires REAL);
 CREATE TABLE IF NOT EXISTS screen_keys (screen TEXT PRIMARY KEY, key_hash TEXT NOT NULL);
@@ -108,6 +113,9 @@ class Records:
         self._db.execute("UPDATE tokens SET expires = created + ? WHERE expires IS NULL", (TOKEN_DAYS * 86400,))
         if "problem" not in {row[1] for row in self._db.execute("PRAGMA table_info(heartbeats)")}:
             self._db.execute("ALTER TABLE heartbeats ADD COLUMN problem TEXT")  # heartbeats from before issue 12
+        if "role" not in {row[1] for row in self._db.execute("PRAGMA table_info(users)")}:
+            # users from before roles (issue 15) could publish and make notices: they keep that
+            self._db.execute("ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'eindredacteur'")
 
     def _run(self, sql: str, args=()) -> list[tuple]:
         with self._lock:
@@ -159,14 +167,30 @@ class Records:
 
     # --- users and sessions --------------------------------------------------------------------------
 
-    def set_user(self, name: str, password: str, now: datetime) -> int:
-        """Add a user or set a new password; a new password ends the user's sessions (returns how many).
+    def set_user(self, name: str, password: str, now: datetime, role: str | None = None) -> int:
+        """Add a user or set a new password (and role: a new user without one is a redacteur, an existing
+        one keeps theirs); a new password ends the user's sessions (returns how many).
         API tokens stay: only the command line makes them, so a known password cannot have made one."""
+        if role is not None and role not in ROLES:
+            raise ValueError(role)
         salt = secrets.token_bytes(16)
         hashed = _hash_password(password, salt)
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO users VALUES (?,?,?,?)", (name, salt, hashed, now.timestamp()))
+            kept = self._db.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchall()
+            role = role or (kept[0][0] if kept else ROLES[0])
+            self._db.execute("INSERT OR REPLACE INTO users (name, salt, hash, created, role) VALUES (?,?,?,?,?)",
+                             (name, salt, hashed, now.timestamp(), role))
             return self._db.execute("DELETE FROM sessions WHERE user = ?", (name,)).rowcount
+
+    def role(self, name: str) -> str | None:
+        """The user's role, or None for a name that is no user."""
+        rows = self._run("SELECT role FROM users WHERE name = ?", (name,))
+        return rows[0][0] if rows else None
+
+    def set_role(self, name: str, role: str) -> bool:
+        if role not in ROLES:
+            raise ValueError(role)
+        return self._db_write("UPDATE users SET role = ? WHERE name = ?", (role, name)) > 0
 
     def check_password(self, name: str, password: str) -> bool:
         rows = self._run("SELECT salt, hash FROM users WHERE name = ?", (name,))

@@ -1,0 +1,1 @@
+"""Four-eyes publishing: the rules of proposing and approving, and the change in words."""

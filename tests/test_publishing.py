@@ -1,0 +1,260 @@
+"""Four-eyes publishing on the command line: propose, approve, reject, history, rollback (issue 15)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from narrowcast.commands.cli import cli
+from narrowcast.state.history import erase_people, log_path, read_log, verify
+from narrowcast.state.records import Records
+
+from .conftest import MINIMAL_PLAYLIST, MINIMAL_SITE, MINIMAL_SLIDE, write_files
+from .test_build import browser
+
+AMS = ZoneInfo("Europe/Amsterdam")
+AT = "2026-11-23 10:00"
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=AMS)
+PASSWORD = "een lang wachtwoord"
+
+
+def _cli(root: Path, *args: str, at: str | None = AT):
+    extra = ["--at", at] if at and args[0] in ("publish", "approve", "reject", "rollback", "proposals") else []
+    return CliRunner().invoke(cli, ["-C", str(root), *args, *extra])
+
+
+def _ok(root: Path, *args: str, at: str | None = AT) -> str:
+    result = _cli(root, *args, at=at)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _refused(root: Path, *args: str, words: str) -> str:
+    result = _cli(root, *args)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "Fout: " in result.output
+    assert words in result.output, result.output
+    return result.output
+
+
+def _folder(tmp_path: Path, settings: str = "publishing: review\n") -> Path:
+    root = write_files(tmp_path / "inhoud", {
+        "narrowcast.yaml": MINIMAL_SITE + settings,
+        "slides/wijzigingen.yaml": MINIMAL_SLIDE,
+        "playlists/werkplein.yaml": MINIMAL_PLAYLIST,
+    })
+    records = Records(root)
+    for name, role in (("anna", "redacteur"), ("bert", "eindredacteur"), ("carla", "eindredacteur")):
+        records.set_user(name, PASSWORD, NOW, role)
+    records.close()
+    return root
+
+
+def _manifest(root: Path) -> dict:
+    return json.loads((root / "output/screens/hal/manifest.json").read_text(encoding="utf-8"))
+
+
+def _title(root: Path, title: str) -> None:
+    path = root / "slides/wijzigingen.yaml"
+    path.write_text(MINIMAL_SLIDE.replace("Verandert er iets?", title), encoding="utf-8")
+
+
+def _items(root: Path) -> list[str]:
+    return [item["title"] for item in _manifest(root)["items"]]
+
+
+# --- the flow ------------------------------------------------------------------------------------------
+
+@browser
+def test_nothing_reaches_the_screens_before_a_colleague_approves(tmp_path: Path):
+    root = _folder(tmp_path)
+    _refused(root, "build", "-q", words="er is nog niets goedgekeurd")
+    assert not (root / "output").exists(), "review mode: the working copy is never built into output/"
+
+    said = _ok(root, "publish", "--user", "bert", "--message", "Eerste versie")
+    assert "Voorstel 1 staat klaar" in said and "Verandert er iets?" in said, "the change is shown in words"
+    assert not (root / "output").exists(), "a proposal publishes nothing"
+    _refused(root, "approve", "1", "--user", "bert", words="je kunt je eigen voorstel niet goedkeuren")
+    _refused(root, "approve", "1", "--user", "anna", words="anna is redacteur; goedkeuren mag alleen een eindredacteur")
+    _refused(root, "approve", "1", "--user", "nobody", words="gebruiker nobody bestaat niet")
+
+    assert "Voorstel 1 is goedgekeurd en gepubliceerd (publicatie 2" in _ok(root, "approve", "1", "--user", "carla")
+    assert _items(root) == ["Verandert er iets?"]
+    _refused(root, "approve", "1", "--user", "carla", words="voorstel 1 is al goedgekeurd")
+    listed = json.loads(_ok(root, "history", "--format", "json"))["history"]
+    assert [(e["id"], e["kind"]) for e in listed] == [(2, "publicatie"), (1, "voorstel")]
+    assert listed[0]["people"] == {"voorgesteld": "bert", "goedgekeurd": "carla"}
+    assert listed[0]["message"] == "Eerste versie" and set(listed[0]["screens"]) == {"hal"}
+    assert listed[0]["screens"]["hal"] == _manifest(root)["version"]
+
+
+@browser
+def test_an_edit_after_proposing_makes_the_proposal_stale(tmp_path: Path):
+    root = _folder(tmp_path)
+    _ok(root, "publish", "--user", "anna")
+    _title(root, "Is er iets veranderd?")
+    shown = json.loads(_ok(root, "proposals", "--format", "json"))["proposals"]
+    assert [(p["id"], p["status"]) for p in shown] == [(1, "verouderd")]
+    _refused(root, "approve", "1", "--user", "bert", words="voorstel 1 is verouderd")
+    assert not (root / "output").exists()
+    _ok(root, "publish", "--user", "anna")  # proposed again: this one is current
+    _ok(root, "approve", "2", "--user", "bert")
+    assert _items(root) == ["Is er iets veranderd?"]
+
+
+@browser
+def test_the_live_build_reads_the_approved_snapshot_never_the_draft(tmp_path: Path):
+    root = _folder(tmp_path)
+    _ok(root, "publish", "--user", "anna")
+    _ok(root, "approve", "1", "--user", "bert")
+    before = _manifest(root)
+    _title(root, "Nog niet klaar")  # a half-finished draft
+    (root / "narrowcast.yaml").write_text(MINIMAL_SITE + "publishing: direct\n", encoding="utf-8")  # and a way out
+    _ok(root, "build", "-q", at=None)  # what every scheduled rebuild does
+    assert _items(root) == ["Verandert er iets?"] and _manifest(root)["version"] == before["version"]
+    # the switch back to direct is itself a change: it needs four eyes too
+    assert "Voorstel 3 staat klaar" in _ok(root, "publish", "--user", "bert")
+    assert _items(root) == ["Verandert er iets?"]
+
+
+@browser
+def test_a_rejection_needs_a_reason_and_publishes_nothing(tmp_path: Path):
+    root = _folder(tmp_path)
+    _ok(root, "publish", "--user", "anna")
+    _refused(root, "reject", "1", "--user", "bert", "--reason", "  ", words="geef een reden")
+    assert "Voorstel 1 is afgewezen" in _ok(root, "reject", "1", "--user", "bert", "--reason", "Te lange zin")
+    _refused(root, "approve", "1", "--user", "bert", words="voorstel 1 is al afgewezen")
+    assert not (root / "output").exists()
+    entry = json.loads(_ok(root, "history", "--format", "json"))["history"][0]
+    assert (entry["kind"], entry["proposal"], entry["reason"]) == ("afwijzing", 1, "Te lange zin")
+
+
+@browser
+def test_without_four_eyes_an_eindredacteur_publishes_at_once_and_a_redacteur_still_proposes(tmp_path: Path):
+    root = _folder(tmp_path, "publishing: review\nfour_eyes: false\n")
+    assert "Voorstel 1" in _ok(root, "publish", "--user", "anna")
+    assert not (root / "output").exists()
+    assert "Gepubliceerd (publicatie 2)" in _ok(root, "publish", "--user", "bert")
+    assert _items(root) == ["Verandert er iets?"]
+    _title(root, "Eigen controle")
+    assert "Gepubliceerd (publicatie 3)" in _ok(root, "publish", "--user", "carla")
+    assert _items(root) == ["Eigen controle"]
+
+
+@browser
+def test_direct_mode_publishes_and_records(tmp_path: Path):
+    root = _folder(tmp_path, "")
+    assert "Gepubliceerd (publicatie 1)" in _ok(root, "publish", "--user", "anna", "--message", "snel")
+    assert _items(root) == ["Verandert er iets?"]
+    _refused(root, "rollback", "1", "--user", "bert", words="terugzetten kan alleen bij publishing: review")
+
+
+@browser
+def test_check_errors_block_a_proposal_unless_forced_with_a_reason(tmp_path: Path):
+    root = _folder(tmp_path)
+    officialese = ("Teneinde uw aanvraag in behandeling te kunnen nemen, dient u derhalve alle relevante "
+                   "bescheiden met betrekking tot uw inkomsten voorafgaand aan de eerstvolgende afspraak te overleggen, "
+                   "zulks conform de geldende regelgeving inzake de verstrekking van bijstand.")
+    (root / "slides/wijzigingen.yaml").write_text(MINIMAL_SLIDE.replace("Geef het binnen 1 week aan ons door.",
+                                                                        officialese), encoding="utf-8")
+    _refused(root, "publish", "--user", "anna", words="--force")
+    assert read_log(root) == []
+    _ok(root, "publish", "--user", "anna", "--force", "--reason", "wettelijk verplichte tekst")
+    assert read_log(root)[0].forced == "wettelijk verplichte tekst"
+    _ok(root, "approve", "1", "--user", "bert")
+    assert _manifest(root)["items"], "the approval publishes with the proposal's recorded reason"
+
+
+@browser
+def test_rollback_puts_the_earlier_manifests_back_byte_for_byte(tmp_path: Path):
+    root = _folder(tmp_path)
+    _ok(root, "publish", "--user", "anna")
+    _ok(root, "approve", "1", "--user", "bert")
+    first = (root / "output/screens/hal/manifest.json").read_bytes()
+    _title(root, "Tweede versie")
+    _ok(root, "publish", "--user", "anna")
+    _ok(root, "approve", "3", "--user", "bert", at="2026-11-23 11:00")
+    assert (root / "output/screens/hal/manifest.json").read_bytes() != first
+    _refused(root, "rollback", "1", "--user", "bert", words="er is geen publicatie 1")
+    _refused(root, "rollback", "2", "--user", "anna", words="terugzetten mag alleen een eindredacteur")
+    assert "Publicatie 2 staat weer live (publicatie 5)" in _ok(root, "rollback", "2", "--user", "carla",
+                                                                 at="2026-11-23 12:00")
+    assert (root / "output/screens/hal/manifest.json").read_bytes() == first
+    _ok(root, "build", "-q", at=None)  # and a later rebuild keeps building what was rolled back to
+    assert _items(root) == ["Verandert er iets?"]
+
+
+# --- the log ---------------------------------------------------------------------------------------------
+
+@browser
+def test_history_verify_finds_a_record_changed_or_removed_by_hand(tmp_path: Path):
+    root = _folder(tmp_path)
+    _ok(root, "publish", "--user", "anna", "--message", "eerste")
+    _ok(root, "approve", "1", "--user", "bert")
+    _refused(root, "publish", "--user", "anna", words="er verandert niets: precies deze inhoud staat al live")
+    assert "Het logboek klopt" in _ok(root, "history", "--verify")
+    path = log_path(root)
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b'"message":"eerste"', b'"message":"iets anders"', 1))
+    result = _cli(root, "history", "--verify")
+    assert result.exit_code == 1 and "regel 1 (record 1): de inhoud is gewijzigd" in result.output
+    path.write_bytes(original.replace(b'"anna"', b'"dirk"', 1))
+    assert "de namen zijn gewijzigd" in _cli(root, "history", "--verify").output
+    lines = original.splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[1:]))
+    assert "verwijst niet naar het record ervoor" in _cli(root, "history", "--verify").output
+    path.write_bytes(original[:-20])
+    damaged = _cli(root, "history")
+    assert damaged.exit_code == 1 and "is beschadigd (regel" in damaged.output and "Traceback" not in damaged.output
+
+
+def test_names_leave_the_log_after_the_retention_period_and_the_chain_still_holds(tmp_path: Path):
+    from narrowcast.state import history
+
+    root = _folder(tmp_path)
+    history.append(root, "voorstel", NOW - timedelta(days=400), {"voorgesteld": "anna"}, snapshot="a" * 16)
+    history.append(root, "voorstel", NOW, {"voorgesteld": "bert"}, snapshot="b" * 16)
+    assert erase_people(root, NOW - timedelta(days=365)) == 1
+    old, new = read_log(root)
+    assert old.people is None and old.salt is None and new.person("voorgesteld") == "bert"
+    assert verify(root) == []
+    assert "anna" not in log_path(root).read_text(encoding="utf-8")
+
+
+def test_an_old_folder_s_users_keep_what_they_could_do(tmp_path: Path):
+    import sqlite3
+
+    root = _folder(tmp_path, "")
+    db = root / ".state/narrowcast.db"
+    with sqlite3.connect(db) as connection:  # the table as it was before roles
+        connection.execute("DROP TABLE users")
+        connection.execute("CREATE TABLE users (name TEXT PRIMARY KEY, salt BLOB NOT NULL, hash BLOB NOT NULL, "
+                           "created REAL NOT NULL)")
+        connection.execute("INSERT INTO users VALUES ('oud', x'00', x'00', 0)")
+    assert Records(root).role("oud") == "eindredacteur"
+
+
+def test_init_makes_a_folder_with_four_eyes(tmp_path: Path):
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "nieuw")])
+    assert result.exit_code == 0 and "narrowcast approve" in result.output
+    from narrowcast.content.load import load_config
+
+    config = load_config(tmp_path / "nieuw")
+    assert config.publishing == "review" and config.four_eyes is None
+    assert "user add" in result.output and "--role eindredacteur" in result.output
+
+
+@pytest.mark.parametrize("role", ["redacteur", "eindredacteur", "beheerder"])
+def test_user_add_sets_the_role(tmp_path: Path, role: str):
+    root = _folder(tmp_path, "")
+    result = CliRunner().invoke(cli, ["-C", str(root), "user", "add", "dirk", "--role", role, "--password-stdin"],
+                                input=PASSWORD + "\n")
+    assert result.exit_code == 0 and f"dirk ({role})" in result.output
+    again = CliRunner().invoke(cli, ["-C", str(root), "user", "add", "dirk", "--password-stdin"], input=PASSWORD + "\n")
+    assert f"dirk ({role})" in again.output, "a new password keeps the role"
+    assert f"dirk  ({role})" in _ok(root, "user", "list", at=None)
