@@ -5,6 +5,8 @@
 Runs `narrowcast serve` (review mode) on a copy of the example content, logged in as two staff
 members over HTTP. Each round changes one slide's title in the working copy, proposes it (which
 builds it once to check it), and approves it; it measures, per round:
+- save -> preview: from writing the file until the preview's push stream (/preview/wijzigingen)
+  announces a new version of the working copy, which is when an open preview page reloads;
 - propose: the POST /api/proposals request (the check build of the whole site, mostly cached);
 - approve → event: from sending POST .../approve until a screen's push stream (SSE) announces the
   new version, which is when a connected player starts fetching it;
@@ -80,15 +82,18 @@ def login(base: str, name: str) -> httpx.Client:
 class Events:
     """The screen's push stream, read in a thread: the moment each version was announced."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, client: httpx.Client | None = None):
         self.seen: dict[str, float] = {}
-        threading.Thread(target=self._read, args=(url,), daemon=True).start()
+        threading.Thread(target=self._read, args=(url, client), daemon=True).start()
 
-    def _read(self, url: str) -> None:
-        with httpx.stream("GET", url, timeout=None) as response:
-            for line in response.iter_lines():
-                if line.startswith("id:"):
-                    self.seen.setdefault(line[3:].strip(), time.monotonic())
+    def _read(self, url: str, client: httpx.Client | None) -> None:
+        try:
+            with (client or httpx).stream("GET", url, timeout=None) as response:
+                for line in response.iter_lines():
+                    if line.startswith("id:"):
+                        self.seen.setdefault(line[3:].strip(), time.monotonic())
+        except httpx.HTTPError:
+            pass  # the server was stopped: the figures are in
 
     def wait(self, version: str, timeout: float = 60) -> float:
         deadline = time.monotonic() + timeout
@@ -98,12 +103,25 @@ class Events:
             time.sleep(0.005)
         return self.seen[version]
 
+    def wait_new(self, known: set[str], timeout: float = 60) -> float:
+        """When the first version not in `known` was announced."""
+        deadline = time.monotonic() + timeout
+        while not (new := set(self.seen) - known):
+            if time.monotonic() > deadline:
+                raise SystemExit("no new version announced")
+            time.sleep(0.005)
+        return min(self.seen[v] for v in new)
 
-def one_round(folder: Path, base: str, anna, bert, events: Events, number: int) -> tuple[float, float, float]:
+
+def one_round(folder: Path, base: str, anna, bert, events: Events, preview: Events,
+              number: int) -> tuple[float, float, float, float]:
     slide = folder / "slides/wijzigingen.yaml"
     text = slide.read_text(encoding="utf-8").splitlines(keepends=True)
     text = [f"title: Verandert er iets? ({number})\n" if line.startswith("title:") else line for line in text]
+    known = set(preview.seen)
+    started = time.monotonic()
     slide.write_text("".join(text), encoding="utf-8")
+    saved = preview.wait_new(known) - started
     started = time.monotonic()
     proposed = anna.post("/api/proposals", json={"message": f"ronde {number}"})
     assert proposed.status_code == 201, proposed.text
@@ -115,7 +133,15 @@ def one_round(folder: Path, base: str, anna, bert, events: Events, number: int) 
     event = events.wait(version) - started
     while httpx.get(f"{base}/screens/{SCREEN}/manifest.json").json()["version"] != version:
         time.sleep(0.005)
-    return propose, event, time.monotonic() - started
+    return saved, propose, event, time.monotonic() - started
+
+
+def wait_for_first(preview: Events, timeout: float = 300) -> None:
+    """The preview builds the working copy once at start: wait for it, so rounds measure saves."""
+    deadline = time.monotonic() + timeout
+    while not preview.seen and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1)
 
 
 def main() -> None:
@@ -131,13 +157,14 @@ def main() -> None:
         try:
             anna, bert = login(base, "anna"), login(base, "bert")
             events = Events(f"{base}/events/{SCREEN}")
-            time.sleep(0.5)
-            rounds = [one_round(folder, base, anna, bert, events, n) for n in range(1, args.runs + 1)]
+            preview = Events("/preview/wijzigingen", login(base, "anna"))
+            wait_for_first(preview)
+            rounds = [one_round(folder, base, anna, bert, events, preview, n) for n in range(1, args.runs + 1)]
         finally:
             process.kill()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    for name, values in zip(("propose (check build)", "approve -> push event", "approve -> manifest"), zip(*rounds)):
+    for name, values in zip(("save -> preview event", "propose (check build)", "approve -> push event", "approve -> manifest"), zip(*rounds)):
         print(f"{name:<24} min {min(values):6.2f} s  median {statistics.median(values):6.2f} s  max {max(values):6.2f} s")
 
 

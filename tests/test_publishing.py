@@ -168,6 +168,27 @@ def test_check_errors_block_a_proposal_unless_forced_with_a_reason(tmp_path: Pat
     assert read_log(root)[0].forced == "wettelijk verplichte tekst"
     _ok(root, "approve", "1", "--user", "bert")
     assert _manifest(root)["items"], "the approval publishes with the proposal's recorded reason"
+    forced = [json.loads(line) for line in (root / ".state/forced.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {(f["user"], f["reason"]) for f in forced} == {("anna", "wettelijk verplichte tekst"),
+                                                          ("bert", "wettelijk verplichte tekst")}, \
+        "the forced log names the narrowcast user who proposed and who approved, not the shell's account"
+
+
+@browser
+def test_schedule_shows_what_is_live_and_the_working_copy_on_request(tmp_path: Path):
+    root = _folder(tmp_path)
+    _refused(root, "schedule", "--at", AT, words="er is nog niets goedgekeurd")
+    _ok(root, "publish", "--user", "anna")
+    _ok(root, "approve", "1", "--user", "bert")
+    _title(root, "Nog niet klaar")
+
+    def titles(*extra: str) -> tuple[dict, list[str]]:
+        shown = json.loads(_ok(root, "schedule", "--at", AT, "--format", "json", *extra))
+        return shown["content"], [item["title"] for item in shown["screens"]["hal"]["items"]]
+
+    assert titles() == ({"kind": "live", "publication": 2}, ["Verandert er iets?"])
+    assert titles("--working") == ({"kind": "werkmap", "publication": None}, ["Nog niet klaar"])
+    assert "publicatie 2" in _ok(root, "schedule", "--at", AT)
 
 
 @browser

@@ -235,15 +235,22 @@ def urgent(ctx: click.Context, text: str | None, screens: str | None, until: str
 @click.option("--screen", "screen_id", metavar="ID", help="Only this screen.")
 @click.option("--week", is_flag=True, help="The changes of the next seven days, per screen.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--working", is_flag=True,
+              help="With publishing: review, the working copy (not yet approved) instead of what is live.")
 @click.pass_context
-def schedule_command(ctx: click.Context, at: str | None, screen_id: str | None, week: bool, fmt: str) -> None:
+def schedule_command(ctx: click.Context, at: str | None, screen_id: str | None, week: bool, fmt: str,
+                     working: bool) -> None:
     """What plays where, when: now (or --at), with each screen's loop length and how often each
     item plays per hour; or the next seven days' changes by title (--week), per group of screens
-    that play the same."""
+    that play the same.
+
+    With publishing: review it shows the approved content, the one screens get; --working shows
+    the working copy as it would play once approved.
+    """
     from .timetable import print_timetable
 
     root = _root(ctx)
-    print_timetable(root, _moment(root, at), screen_id, week, fmt)
+    print_timetable(root, _moment(root, at), screen_id, week, fmt, working)
 
 
 @cli.command(name="translations")

@@ -14,6 +14,7 @@ from ..content.fields import DAY_NAMES
 from ..content.lawfacts import filled
 from ..content.load import load_site_or_raise
 from ..errors import NarrowcastError
+from ..publish.source import live_source
 from ..schedule.loop import loop_figures
 from ..schedule.plan import live_in, live_items, next_change_after, plan_screen
 from ..state.files import active_notices
@@ -76,8 +77,10 @@ def week_changes(site, screen, at: datetime, notices) -> list[dict]:
     return changes
 
 
-def print_timetable(root: Path, at: datetime, screen_id: str | None, week: bool, fmt: str) -> None:
-    site, _ = load_site_or_raise(root)
+def print_timetable(root: Path, at: datetime, screen_id: str | None, week: bool, fmt: str,
+                    working: bool = False) -> None:
+    folder, shown = _content_shown(root, working)
+    site, _ = load_site_or_raise(folder)
     if screen_id and screen_id not in site.screens:
         raise NarrowcastError(f"onbekend scherm '{screen_id}'; kies uit: {', '.join(site.screens)}")
     screens = [site.screens[screen_id]] if screen_id else list(site.screens.values())
@@ -85,13 +88,34 @@ def print_timetable(root: Path, at: datetime, screen_id: str | None, week: bool,
     tz = ZoneInfo(site.config.timezone)
     result = {s.id: (week_changes if week else screen_now)(site, s, at, notices) for s in screens}
     if fmt == "json":
-        click.echo(json.dumps({"at": at.isoformat(), "week": week, "screens": result}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"at": at.isoformat(), "week": week, "content": shown, "screens": result},
+                              ensure_ascii=False, indent=2))
         return
     from rich.console import Console
 
     console = Console()
+    console.print(_content_line(shown), highlight=False)
     for names, value in _grouped(result):
         console.print(_week_table(names, value, at, tz) if week else _now_table(names, value, at, tz, site))
+
+
+def _content_shown(root: Path, working: bool) -> tuple[Path, dict]:
+    """The folder to plan (the live source, or the working copy with --working) and what it is."""
+    source = live_source(root)
+    if working or not source.review:
+        return root, {"kind": "werkmap" if source.review else "live", "publication": None}
+    if source.folder is None:
+        raise NarrowcastError("er is nog niets goedgekeurd, dus er speelt nog niets van deze map (publishing: review). "
+                              "Wat de werkmap zou spelen zie je met 'narrowcast schedule --working'")
+    return source.folder, {"kind": "live", "publication": source.publication.seq}
+
+
+def _content_line(shown: dict) -> str:
+    if shown["kind"] == "werkmap":
+        return "Werkmap (nog niet goedgekeurd): zo speelt het zodra het is goedgekeurd."
+    if shown["publication"] is None:
+        return "Wat live staat (publishing: direct: de werkmap zelf)."
+    return f"Wat live staat: publicatie {shown['publication']} (de werkmap zie je met --working)."
 
 
 def _grouped(result: dict) -> list[tuple[list[str], object]]:

@@ -42,6 +42,7 @@ class BuildOptions:
     progress: Progress | None = None  # called with (done, total) while slides are made
     source: Path | None = None  # the content folder to read (None: what is live, see publish/source.py)
     earlier: Mapping[str, bytes] = field(default_factory=dict)  # version -> manifest file to publish again as it was
+    user: str | None = None  # who publishes: the forced log names them (None: the account running the build)
 
 
 @dataclass
@@ -78,13 +79,13 @@ def build(root: Path, now: datetime, options: BuildOptions, renderer: RenderPool
     with build_lock(root):  # one build at a time per folder: they removed each other's build folders
         site, findings = load_content(options.source or live_source(root).folder_or_raise())
         renderer.use(configured_chromium(root, site.config.chromium))  # launches while the texts are checked
-        findings = check_content(site, findings, options.force, root, cache.checks_memo)
+        findings = check_content(site, findings, options.force, root, cache.checks_memo, options.user)
         plans, jobs, manifests = plan_slides(site, now, active_notices(root, now))
         staging = new_build_dir(target, f"{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}-{clock.time_ns() % 10**6:06d}")
         rendered, cached = render_slides(jobs, staging, renderer, cache, options.progress)
         legibility = legibility_findings(site, measurements(site, jobs))
         findings = sorted(findings + legibility)
-        refuse_or_record(root, options.force, findings, legibility)
+        refuse_or_record(root, options.force, findings, legibility, options.user)
         written = write_and_publish(site, plans, manifests, staging, target, now, options.earlier)
     return BuildReport(out=target, site=site, plans=plans, findings=findings, rendered=rendered, cached=cached,
                        seconds=clock.monotonic() - started, versions={s: m.version() for s, m in written.items()},
@@ -102,7 +103,7 @@ def load_content(root: Path) -> tuple[Site, list[Finding]]:
 
 
 def check_content(site: Site, findings: list[Finding], force: str | None, root: Path,
-                  memo: Path | None = None) -> list[Finding]:
+                  memo: Path | None = None, user: str | None = None) -> list[Finding]:
     """Language, tone, reading time and the checks that need no browser; errors only with a reason to force
     (recorded in `root`'s state folder).
 
@@ -110,14 +111,15 @@ def check_content(site: Site, findings: list[Finding], force: str | None, root: 
     """
     checked = language_findings(site, memo) + static_findings(site)
     findings = sorted(findings + checked)
-    refuse_or_record(root, force, findings, checked)
+    refuse_or_record(root, force, findings, checked, user)
     return findings
 
 
-def load_and_check(root: Path, force: str | None = None, source: Path | None = None) -> tuple[Site, list[Finding]]:
+def load_and_check(root: Path, force: str | None = None, source: Path | None = None,
+                   user: str | None = None) -> tuple[Site, list[Finding]]:
     """The site, if publishable (load_content, then check_content): read from `source` (default: what is live)."""
     site, findings = load_content(source or live_source(root).folder_or_raise())
-    return site, check_content(site, findings, force, root)
+    return site, check_content(site, findings, force, root, user=user)
 
 
 def write_and_publish(site: Site, plans: list[Plan], manifests: dict[str, ScreenItems], staging: Path, target: Path,

@@ -10,12 +10,13 @@ from ..state.files import record_forced
 FORCE_HINT = "publiceren kan toch met --force --reason \"waarom\""
 
 
-def refuse_or_record(root: Path, force: str | None, findings: list[Finding], judged: list[Finding]) -> None:
+def refuse_or_record(root: Path, force: str | None, findings: list[Finding], judged: list[Finding],
+                     user: str | None = None) -> None:
     """Errors among `judged` stop publishing (the error lists all `findings`), unless `force` gives
-    the reason to publish anyway: then they are recorded in the state folder's forced log."""
+    the reason to publish anyway: then they are recorded, with `user`, in the state folder's forced log."""
     errors = [f for f in judged if f.is_error]
     if not errors:
         return
     if not force:
         raise ContentError(findings, hint=FORCE_HINT)
-    record_forced(root, force, errors)
+    record_forced(root, force, errors, user)

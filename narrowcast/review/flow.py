@@ -124,7 +124,7 @@ def publish_step(root: Path, user: str, now: datetime, message: str | None = Non
             return _record_publication(root, now, {"voorgesteld": user, "gepubliceerd": user}, snapshot=snapshot.id,
                                        message=message, forced=force, screens=_stored(root, out, versions))
 
-        return Step(BuildOptions(source=tree, force=force), published, publishes=True)
+        return Step(BuildOptions(source=tree, force=force, user=user), published, publishes=True)
 
     scratch = store_dir(root) / CHECK_BUILD / snapshot.id / "output"
     shutil.rmtree(scratch.parent, ignore_errors=True)  # left by a check build that failed
@@ -134,7 +134,7 @@ def publish_step(root: Path, user: str, now: datetime, message: str | None = Non
         return _append(root, "voorstel", now, {"voorgesteld": user}, snapshot=snapshot.id, message=message, forced=force)
 
     # The check build: every check of a real build, the slides rendered into the cache (so approving is quick).
-    return Step(BuildOptions(out=scratch, source=tree, force=force), proposed, publishes=False)
+    return Step(BuildOptions(out=scratch, source=tree, force=force, user=user), proposed, publishes=False)
 
 
 def approve_step(root: Path, seq: int, user: str, now: datetime) -> Step:
@@ -153,7 +153,7 @@ def approve_step(root: Path, seq: int, user: str, now: datetime) -> Step:
                                    snapshot=view.record.snapshot, message=view.record.message,
                                    forced=view.record.forced, screens=_stored(root, out, versions))
 
-    return Step(BuildOptions(source=tree, force=view.record.forced), approved, publishes=True)
+    return Step(BuildOptions(source=tree, force=view.record.forced, user=user), approved, publishes=True)
 
 
 def rollback_step(root: Path, seq: int, user: str, now: datetime) -> Step:
@@ -174,7 +174,8 @@ def rollback_step(root: Path, seq: int, user: str, now: datetime) -> Step:
         return _record_publication(root, now, {"teruggezet": user}, snapshot=target.snapshot, rollback_of=seq,
                                    screens=_stored(root, out, versions))
 
-    return Step(BuildOptions(source=tree, force=target.forced, earlier=earlier), rolled_back, publishes=True)
+    return Step(BuildOptions(source=tree, force=target.forced, earlier=earlier, user=user), rolled_back,
+                publishes=True)
 
 
 def reject(root: Path, seq: int, user: str, reason: str, now: datetime) -> Record:

@@ -248,11 +248,14 @@ def end_notice(root: Path, notice_id: str, at: datetime) -> Notice | None:
     return None
 
 
-def record_forced(root: Path, reason: str, findings) -> None:
-    """Who published what despite errors, and why: one JSON line per forced publication."""
+def record_forced(root: Path, reason: str, findings, user: str | None = None) -> None:
+    """Who published what despite errors, and why: one JSON line per forced publication.
+
+    `user`: the narrowcast user who forced it (publish --user, the server's login); else the
+    account that ran the command."""
     import getpass
 
-    line = {"time": datetime.now().astimezone().isoformat(), "user": getpass.getuser(), "reason": reason,
+    line = {"time": datetime.now().astimezone().isoformat(), "user": user or getpass.getuser(), "reason": reason,
             "errors": [str(f) for f in findings]}
     path = state_dir(root) / FORCED
     try:
