@@ -145,6 +145,8 @@ def test_the_preview_player_plays_the_moment_given_with_at(player_build, context
         hal = Screen(page).wait(lambda s: s["shown"] and "december" in s["liveIds"], "December plays on hal", timeout=60)
         assert hal["liveIds"] == ["een", "twee", "drie", "december"]
         assert abs(hal["now"] / 1000 - moment.timestamp()) < 300, "the player runs on the preview's clock (Date)"
+        stores = page.evaluate("indexedDB.databases().then(list => list.map(d => d.name))")
+        assert stores == ["narrowcast-voorbeeld"], "drafts never land in the live player's offline store"
         balie = context.new_page()
         balie.clock.install(time=SERVER_START)
         balie.goto(f"{preview.base}/preview/player/?screen=balie")

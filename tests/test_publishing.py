@@ -229,17 +229,50 @@ def test_history_verify_finds_a_record_changed_or_removed_by_hand(tmp_path: Path
     lines = original.splitlines(keepends=True)
     path.write_bytes(b"".join(lines[1:]))
     assert "verwijst niet naar het record ervoor" in _cli(root, "history", "--verify").output
-    path.write_bytes(original[:-20])
+    # the last records cut off: the chain that is left holds, the witness in the database does not
+    path.write_bytes(lines[0])
+    result = _cli(root, "history", "--verify")
+    assert result.exit_code == 1 and "record 2 ontbreekt: het logboek is ingekort" in result.output, result.output
+    # the whole log rewritten with fresh hashes (a forged chain): the witness knows another hash
+    from dataclasses import replace as changed
+    from narrowcast.state.history import record_hash
+    first = changed(read_log(root)[0], message="iets anders")
+    first = changed(first, hash=record_hash(first))
+    second = changed(_record_after(original), prev=first.hash)
+    path.write_bytes(first.to_line() + changed(second, hash=record_hash(second)).to_line())
+    result = _cli(root, "history", "--verify")
+    assert result.exit_code == 1 and "record 2 is herschreven" in result.output, result.output
+    # a line cut off by a crash was never a record: reading goes on, verify names it, the next append cuts it
+    path.write_bytes(original + b'{"seq": 3, "kind": "voor')
+    assert _cli(root, "history").exit_code == 0
+    assert "de laatste regel is half geschreven" in _cli(root, "history", "--verify").output
+    _title(root, "Na de onderbreking")
+    _ok(root, "publish", "--user", "anna")
+    assert [r.seq for r in read_log(root)] == [1, 2, 3] and "Het logboek klopt" in _ok(root, "history", "--verify")
+    # a line in the middle that is no record is damage, named with its line; never a traceback
+    path.write_bytes(lines[0] + b'{"seq": "twee"}\n' + lines[1])
     damaged = _cli(root, "history")
-    assert damaged.exit_code == 1 and "is beschadigd (regel" in damaged.output and "Traceback" not in damaged.output
+    assert damaged.exit_code == 1 and "is beschadigd (regel 2" in damaged.output and "Traceback" not in damaged.output
+    path.write_bytes(lines[0].replace(b'"at":"', b'"at":"gisteren', 1) + lines[1])
+    damaged = _cli(root, "history")
+    assert damaged.exit_code == 1 and "het veld at is geen moment" in damaged.output, damaged.output
+
+
+def _record_after(original: bytes):
+    from narrowcast.state.history import _parse
+
+    return _parse(original.splitlines()[1], 2)
 
 
 def test_names_leave_the_log_after_the_retention_period_and_the_chain_still_holds(tmp_path: Path):
     from narrowcast.state import history
 
+    from narrowcast.state.snapshots import save_snapshot
+
     root = _folder(tmp_path)
-    history.append(root, "voorstel", NOW - timedelta(days=400), {"voorgesteld": "anna"}, snapshot="a" * 16)
-    history.append(root, "voorstel", NOW, {"voorgesteld": "bert"}, snapshot="b" * 16)
+    snapshot = save_snapshot(root).id
+    history.append(root, "voorstel", NOW - timedelta(days=400), {"voorgesteld": "anna"}, snapshot=snapshot)
+    history.append(root, "voorstel", NOW, {"voorgesteld": "bert"}, snapshot=snapshot)
     assert erase_people(root, NOW - timedelta(days=365)) == 1
     old, new = read_log(root)
     assert old.people is None and old.salt is None and new.person("voorgesteld") == "bert"

@@ -18,7 +18,9 @@ from click.testing import CliRunner
 
 from narrowcast.commands.cli import cli
 from narrowcast.serve.server import shifted_clock
+from narrowcast.state.history import read_log
 from narrowcast.state.records import Records
+from narrowcast.state.snapshots import get_object
 
 from .conftest import INSECURE_HOST, copy_example
 from .liveserver import live_server
@@ -119,9 +121,13 @@ def test_review_mode_with_a_real_player(player_build, servers, context, tmp_path
     _dutch_refusal(anna.post("/api/history/2/rollback", json={}), 403, "terugzetten mag alleen")
     back = carla.post(f"/api/history/{first['id']}/rollback", json={})
     assert back.status_code == 201, back.text
-    assert _raw_manifests(server) == approved
+    published_then = {screen: get_object(site, entry["manifest"])
+                      for screen, entry in next(r for r in read_log(site) if r.seq == 2).screens.items()}
+    assert _raw_manifests(server) == published_then, "the very files publication 2 published"
+    assert _versions(server) == {s: json.loads(b)["version"] for s, b in approved.items()}
     screen.wait(lambda s: s["version"] == first["screens"]["hal"], "the screen plays the earlier version again", timeout=30)
-    assert carla.get("/api/history?verify=1").json() == {"ok": True, "problems": []}
+    checked = carla.get("/api/history?verify=1").json()
+    assert checked["ok"] is True and checked["problems"] == [] and checked["head"]["seq"] == back.json()["id"]
     assert httpx.get(f"{server.base}/api/history").status_code == 401, "history needs a login"
 
 

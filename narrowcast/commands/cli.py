@@ -117,6 +117,12 @@ def build(ctx: click.Context, at: str | None, out: Path | None, jobs: int, no_ca
             options = BuildOptions(out=out, force=_force_reason(force, reason), cache=not no_cache, progress=progress)
             report = run_build(root, now, options, renderer)
         # Leaving the block closes Chromium: after publishing, so screens never wait for it.
+    from ..publish.source import live_source
+
+    source = live_source(root)
+    if source.review and source.publication is not None:
+        click.echo(f"Gebouwd uit publicatie {source.publication.seq}, de goedgekeurde inhoud (publishing: review); "
+                   "regelnummers gaan over die versie. De werkmap gaat pas live na goedkeuring.")
     for finding in report.findings:
         click.echo(str(finding))
     click.echo(f"Klaar: {report.screens} schermen, {report.items} items; {report.rendered} dia's gemaakt, "
@@ -124,6 +130,8 @@ def build(ctx: click.Context, at: str | None, out: Path | None, jobs: int, no_ca
 
 
 def _force_reason(force: bool, reason: str | None) -> str | None:
+    if reason is not None and not force:
+        raise NarrowcastError("--reason hoort bij --force: zonder --force wordt er niets geforceerd")
     if force and not (reason and reason.strip()):
         raise NarrowcastError("--force vraagt om een reden: --reason \"waarom dit toch moet\"")
     return reason.strip() if force else None

@@ -18,12 +18,13 @@ _AT = click.option("--at", "at", metavar="MOMENT", hidden=True, help="Act as if 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 
 
-def _run(root, step, now):
+def _run(root, decide, now):
+    """Decide and build the step here, one step at a time (review/flow.run_step)."""
     from ..render.pool import RenderPool
     from ..review.flow import run_step
 
     with RenderPool() as renderer:
-        return run_step(root, step, now, renderer)
+        return run_step(root, decide, now, renderer)
 
 
 @click.command()
@@ -44,8 +45,8 @@ def publish(ctx: click.Context, user: str, message: str | None, force: bool, rea
 
     root = _root(ctx)
     now = _moment(root, at)
-    step = publish_step(root, user, now, message, _force_reason(force, reason))
-    record = _run(root, step, now)
+    forced = _force_reason(force, reason)
+    record = _run(root, lambda: publish_step(root, user, now, message, forced), now)
     if record.kind == "publicatie":
         click.echo(f"Gepubliceerd (publicatie {record.seq}): {len(record.screens or {})} schermen hebben de nieuwe "
                    "inhoud. Terugzetten kan met: narrowcast rollback ID --user NAAM")
@@ -109,7 +110,7 @@ def approve(ctx: click.Context, proposal_id: int, user: str, at: str | None) -> 
 
     root = _root(ctx)
     now = _moment(root, at)
-    record = _run(root, approve_step(root, proposal_id, user, now), now)
+    record = _run(root, lambda: approve_step(root, proposal_id, user, now), now)
     click.echo(f"Voorstel {proposal_id} is goedgekeurd en gepubliceerd (publicatie {record.seq}, "
                f"{len(record.screens or {})} schermen). Terugzetten: narrowcast rollback ID --user NAAM")
 
@@ -140,7 +141,7 @@ def rollback(ctx: click.Context, publication_id: int, user: str, at: str | None)
 
     root = _root(ctx)
     now = _moment(root, at)
-    record = _run(root, rollback_step(root, publication_id, user, now), now)
+    record = _run(root, lambda: rollback_step(root, publication_id, user, now), now)
     click.echo(f"Publicatie {publication_id} staat weer live (publicatie {record.seq}).")
 
 
@@ -150,19 +151,22 @@ def rollback(ctx: click.Context, publication_id: int, user: str, at: str | None)
 @click.pass_context
 def history(ctx: click.Context, fmt: str, verify: bool) -> None:
     """Every proposal, rejection and publication, newest first: who, when, what and why."""
-    from ..review.listing import history_data
-    from ..state.history import verify as verify_log
+    from ..review.listing import history_data, verify_data
 
     root = _root(ctx)
     if verify:
-        problems = verify_log(root)
-        for problem in problems:
+        checked = verify_data(root)
+        for problem in checked["problems"]:
             click.echo(f"Fout: {problem}", err=True)
         if fmt == "json":
-            click.echo(json.dumps({"ok": not problems, "problems": problems}, ensure_ascii=False, indent=2))
-        elif not problems:
-            click.echo(f"Het logboek klopt: {len(history_data(root))} records, niets gewijzigd of weggehaald.")
-        sys.exit(1 if problems else 0)
+            click.echo(json.dumps(checked, ensure_ascii=False, indent=2))
+        elif not checked["problems"] and checked["head"]:
+            click.echo(f"Het logboek klopt: {checked['head']['seq']} records, de opgeslagen inhoud ook. Laatste record "
+                       f"{checked['head']['seq']}, hash {checked['head']['hash']}\n(noteer die buiten deze server: wie "
+                       ".state helemaal kan herschrijven, kan ook een kloppende keten maken; deze hash verandert dan)")
+        elif not checked["problems"]:
+            click.echo("Het logboek is nog leeg.")
+        sys.exit(1 if checked["problems"] else 0)
     shown = history_data(root)
     if fmt == "json":
         click.echo(json.dumps({"history": shown}, ensure_ascii=False, indent=2))

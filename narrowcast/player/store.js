@@ -3,7 +3,9 @@
 (function (nc) {
   'use strict';
 
-  var DB_NAME = 'narrowcast';
+  // The preview's player (/preview/player/ on the same origin as the live one) keeps its drafts in a
+  // store of its own: a browser that also runs a screen never takes a draft as its offline copy.
+  var DB_NAME = /\/preview\/player\/[^/]*$/.test(location.pathname) ? 'narrowcast-voorbeeld' : 'narrowcast';
   var dbPromise = null;
   var dbMissing = false; // no IndexedDB at all: pictures then come from the network only
   var warn = nc.warn;

@@ -48,6 +48,7 @@ class BuildOptions:
 @dataclass
 class BuildReport:
     out: Path
+    source: Path  # the content folder it read: the working copy, or an approved snapshot's tree
     site: Site  # what was published: the server keeps it to show what is live
     plans: list[Plan]
     findings: list[Finding]
@@ -77,7 +78,8 @@ def build(root: Path, now: datetime, options: BuildOptions, renderer: RenderPool
     check_target(target, root)
     cache = RenderCache.beside(root / "output", enabled=options.cache)
     with build_lock(root):  # one build at a time per folder: they removed each other's build folders
-        site, findings = load_content(options.source or live_source(root).folder_or_raise())
+        source = options.source or live_source(root).folder_or_raise()
+        site, findings = load_content(source)
         renderer.use(configured_chromium(root, site.config.chromium))  # launches while the texts are checked
         findings = check_content(site, findings, options.force, root, cache.checks_memo, options.user)
         plans, jobs, manifests = plan_slides(site, now, active_notices(root, now))
@@ -87,9 +89,9 @@ def build(root: Path, now: datetime, options: BuildOptions, renderer: RenderPool
         findings = sorted(findings + legibility)
         refuse_or_record(root, options.force, findings, legibility, options.user)
         written = write_and_publish(site, plans, manifests, staging, target, now, options.earlier)
-    return BuildReport(out=target, site=site, plans=plans, findings=findings, rendered=rendered, cached=cached,
-                       seconds=clock.monotonic() - started, versions={s: m.version() for s, m in written.items()},
-                       renders={job.png_name: job for job in jobs})
+    return BuildReport(out=target, source=source, site=site, plans=plans, findings=findings, rendered=rendered,
+                       cached=cached, seconds=clock.monotonic() - started,
+                       versions={s: m.version() for s, m in written.items()}, renders={job.png_name: job for job in jobs})
 
 
 # --- stages ----------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ moment, and writes `preview.json` (publish/previewdata.py), which the pages read
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import time as clock
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -44,8 +46,30 @@ DATA_FILE = "preview.json"
 
 
 def preview_output(root: Path) -> Path:
-    """Where the preview of a content folder is published."""
-    return root / STATE_DIR / PREVIEW_DIR / "output"
+    """Where this process publishes its preview of a content folder: a folder per process, so two
+    previews of one folder (`preview --at` beside `serve`) never overwrite each other."""
+    return root / STATE_DIR / PREVIEW_DIR / str(os.getpid()) / "output"
+
+
+def remove_previews(root: Path, own: bool = False) -> None:
+    """Remove the preview folders of processes that are gone (and with `own`, this process's)."""
+    folder = root / STATE_DIR / PREVIEW_DIR
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        owner = int(entry.name) if entry.name.isdigit() else None
+        if owner is None or (own and owner == os.getpid()) or (owner != os.getpid() and not _alive(owner)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -85,11 +109,11 @@ def build_preview(root: Path, now: datetime, renderer: RenderPool, out: Path | N
         distinct = _distinct(jobs + sheet_jobs + [job for _, _, job in variants])
         staging = new_build_dir(target, f"{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}-{clock.time_ns() % 10**6:06d}")
         rendered, cached = render_slides(distinct, staging, renderer, cache)
-        findings = sorted(findings + legibility_findings(site, _measured(site, distinct)))
+        findings = sorted(findings + legibility_findings(site, measured(site, distinct)))
         data = preview_data(site, now, plans, plans + sheets, manifests | sheet_manifests, variants, findings)
         (staging / DATA_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         written = write_and_publish(site, plans, manifests, staging, target, now, {})
-    return BuildReport(out=target, site=site, plans=plans, findings=findings, rendered=rendered, cached=cached,
+    return BuildReport(out=target, source=root, site=site, plans=plans, findings=findings, rendered=rendered, cached=cached,
                        seconds=clock.monotonic() - started, versions={s: m.version() for s, m in written.items()},
                        renders={job.png_name: job for job in distinct})
 
@@ -110,7 +134,7 @@ def _distinct(jobs: list[Job]) -> list[Job]:
     return list(kept.values())
 
 
-def _measured(site: Site, jobs: list[Job]) -> list[Measured]:
+def measured(site: Site, jobs: list[Job]) -> list[Measured]:
     """What each render measured, once per real screen that shows it (a stand-in screen is no screen)."""
     screens = site.screens
     return [Measured(job.entry_id, screens[s], job.result.problems, job.result.min_font_px)
@@ -129,13 +153,15 @@ def looks(site: Site) -> list[Look]:
             for n, ((w, h, theme, languages), screens) in enumerate(grouped.items(), 1)]
 
 
-def every_variant(site: Site, now: datetime, themes: dict[str, Theme]) -> list[Variant]:
-    """Every slide (law phases too) in each of its variants (own language, translations, side by side)
-    in every look, whether it is live at `now` or not."""
+def every_variant(site: Site, now: datetime, themes: dict[str, Theme], only: str | None = None) -> list[Variant]:
+    """Every slide (law phases too; with `only`, that slide) in each of its variants (own language,
+    translations, side by side) in every look, whether it is live at `now` or not."""
     out: list[Variant] = []
     for look in looks(site):
         theme, screen = themes[look.theme], look.screens[0]
         for entry in _entries(site, look.languages, now):
+            if only is not None and entry.slide.id != only:
+                continue
             context = slide_context(site, entry, screen)
             job = Job(content_key(theme, context, look.width, look.height), theme, context, look.width, look.height,
                       entry.item_id, {s.id for s in look.screens})

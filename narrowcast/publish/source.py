@@ -46,9 +46,15 @@ def live_source(root: Path) -> LiveSource:
     root = root.resolve()
     publication = last_publication(read_log(root))
     tree = materialise(root, publication.snapshot) if publication and publication.snapshot else None
-    configs = [c for c in (load_config(root), load_config(tree) if tree else None) if c is not None]
+    live_config = load_config(tree) if tree else None
+    configs = [c for c in (load_config(root), live_config) if c is not None]
     review = any(c.review for c in configs)
     four_eyes = review and any(c.four_eyes is not False for c in configs)
     if not review:
         return LiveSource(False, False, root, publication)
+    if live_config is None or not live_config.review:
+        # The last publication was made with `direct` (or is unreadable): nothing was approved in
+        # review mode yet. Building it would quietly put back a months-old state; the screens keep
+        # what they show until a proposal is approved.
+        return LiveSource(True, four_eyes, None, None)
     return LiveSource(True, four_eyes, tree, publication)

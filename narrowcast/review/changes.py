@@ -74,6 +74,23 @@ def changes(old: Site | None, new: Site, now: datetime) -> list[Change]:
     return [*_settings(old, new), *_laws(c), *_slides(c), *_screens(c)]
 
 
+def file_changes(old: dict[str, str] | None, new: dict[str, str]) -> list[Change]:
+    """Pictures, theme files and other files the model does not describe, from two snapshots'
+    listings (path -> object hash): the YAML names a picture, only its bytes show it was replaced."""
+    described = (CONFIG_FILE, "slides/", "playlists/", "laws/")
+    out = []
+    for path in sorted(set(old or {}) | set(new)):
+        if path.startswith(described) and path.endswith((".yaml", ".yml")):
+            continue
+        was, becomes = (old or {}).get(path), new.get(path)
+        if was == becomes:
+            continue
+        summary = "nieuw" if was is None else "weg" if becomes is None else "vervangen"
+        what = "afbeelding" if path.startswith("images/") else "huisstijl" if path.startswith("themes/") else "bestand"
+        out.append(Change(what, path, summary))
+    return out
+
+
 def as_lines(found: list[Change]) -> list[str]:
     """Text for the terminal: one line per change, its details indented below it."""
     if not found:

@@ -5,22 +5,27 @@ by a build and a record in the log. The decision is made here; the build is the 
 the command line builds in its own process and the server in its build worker: a `Step` carries
 the build's options and, once built, `done` appends the record. `run_step` is the command
 line's way. Nothing is recorded for a build that failed, so a refused build changes nothing.
+The caller holds `step_lock` from the decision to the record, so no other step (a rejection, a
+second approval) can land in between; `reject` takes it itself.
 """
 
 from __future__ import annotations
 
 import shutil
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from ..content.fields import hidden_character_problem
 from ..content.load import load_config
 from ..errors import NarrowcastError
 from ..publish.build import BuildOptions, build
 from ..publish.manifest import manifest_path
 from ..publish.source import last_publication, live_source
 from ..state import history
+from ..state.files import step_lock
 from ..state.history import Record
 from ..state.records import ROLES, Records
 from ..state.snapshots import get_object, materialise, prune_trees, put_object, save_snapshot, store_dir, working_id
@@ -85,7 +90,7 @@ def proposals(root: Path, records: list[Record] | None = None, working: str | No
     return views[::-1]
 
 
-def _proposal(root: Path, seq: int) -> tuple[ProposalView, list[Record]]:
+def _proposal(root: Path, seq: int, approving: bool = True) -> tuple[ProposalView, list[Record]]:
     records = history.read_log(root)
     view = next((v for v in proposals(root, records) if v.record.seq == seq), None)
     if view is None:
@@ -95,7 +100,7 @@ def _proposal(root: Path, seq: int) -> tuple[ProposalView, list[Record]]:
     if view.decided_by is not None:
         by = view.decided_by.person("goedgekeurd") or view.decided_by.person("afgewezen") or "iemand"
         raise Refused(f"voorstel {seq} is al {view.status} (door {by}, record {view.decided_by.seq})", 409)
-    if view.status == "verouderd":
+    if view.status == "verouderd" and approving:
         raise Refused(f"voorstel {seq} is verouderd: de inhoud is gewijzigd nadat het werd voorgesteld. "
                       f"Stel de inhoud opnieuw voor met 'narrowcast publish --user NAAM'", 409)
     return view, records
@@ -164,9 +169,13 @@ def rollback_step(root: Path, seq: int, user: str, now: datetime) -> Step:
     if not rules.review:
         raise Refused("terugzetten kan alleen bij publishing: review; bij direct staat de werkmap zelf live: "
                       "zet daar de bestanden terug en sla ze op", 409)
-    target = next((r for r in history.read_log(root) if r.seq == seq), None)
+    log = history.read_log(root)
+    target = next((r for r in log if r.seq == seq), None)
     if target is None or target.kind != "publicatie":
         raise Refused(f"er is geen publicatie {seq}; zie 'narrowcast history'", 404)
+    live = last_publication(log)
+    if live is not None and live.snapshot == target.snapshot:
+        raise Refused(f"publicatie {seq} staat al live (publicatie {live.seq} heeft dezelfde inhoud)", 409)
     tree = materialise(root, target.snapshot)
     earlier = {entry["version"]: get_object(root, entry["manifest"]) for entry in (target.screens or {}).values()}
 
@@ -179,29 +188,39 @@ def rollback_step(root: Path, seq: int, user: str, now: datetime) -> Step:
 
 
 def reject(root: Path, seq: int, user: str, reason: str, now: datetime) -> Record:
-    """Turn a proposal down with a reason; its proposer may also withdraw it this way."""
-    view, _ = _proposal(root, seq)
-    if view.record.person("voorgesteld") != user:
-        require_role(Records(root), user, "eindredacteur", "afwijzen")
-    reason = " ".join((reason or "").split())
+    """Turn a proposal down with a reason (an out-of-date one too, so it leaves the list); its
+    proposer may also withdraw it this way."""
+    reason = _message(reason, "de reden")
     if not reason:
-        raise Refused("geef een reden: --reason \"wat er anders moet\"", 400)
-    return _append(root, "afwijzing", now, {"afgewezen": user}, proposal=seq, snapshot=view.record.snapshot,
-                   reason=reason[:MAX_MESSAGE])
+        raise Refused("geef een reden: wat er anders moet", 400)
+    with step_lock(root):
+        view, _ = _proposal(root, seq, approving=False)
+        if view.record.person("voorgesteld") != user:
+            require_role(Records(root), user, "eindredacteur", "afwijzen")
+        return _append(root, "afwijzing", now, {"afgewezen": user}, proposal=seq, snapshot=view.record.snapshot,
+                       reason=reason)
 
 
-def run_step(root: Path, step: Step, now: datetime, renderer: "RenderPool") -> Record:
-    """Build the step here (the command line), then record it."""
-    report = build(root, now, step.options, renderer)
-    return step.done(report.versions, report.out)
+def run_step(root: Path, decide: Callable[[], Step], now: datetime, renderer: "RenderPool") -> Record:
+    """Decide, build the step here (the command line), then record it: one step at a time."""
+    with step_lock(root):
+        step = decide()
+        report = build(root, now, step.options, renderer)
+        return step.done(report.versions, report.out)
 
 
 # --- recording -------------------------------------------------------------------------------------
 
-def _message(message: str | None) -> str | None:
+def _message(message: str | None, what: str = "het bericht") -> str | None:
+    """Words for the log on one line; none that a terminal would act on (escape codes) or that hide text."""
     message = " ".join((message or "").split())
     if len(message) > MAX_MESSAGE:
-        raise Refused(f"het bericht is te lang ({len(message)} tekens; hooguit {MAX_MESSAGE})", 400)
+        raise Refused(f"{what} is te lang ({len(message)} tekens; hooguit {MAX_MESSAGE})", 400)
+    control = next((c for c in message if unicodedata.category(c) == "Cc"), None)
+    if control is not None:
+        raise Refused(f"in {what} staat een stuurteken (U+{ord(control):04X}); typ het opnieuw zonder", 400)
+    if hidden := hidden_character_problem(message):
+        raise Refused(f"{what}: {hidden}", 400)
     return message or None
 
 
@@ -225,7 +244,8 @@ def _append(root: Path, kind: str, now: datetime, people: dict[str, str], **fiel
 
 
 def forget_names(root: Path, now: datetime) -> int:
-    """Names older than `history_days` (narrowcast.yaml, default 365) leave the log (AVG)."""
-    config = load_config(root)
+    """Names older than `history_days` (default 365) leave the log (AVG); the approved setting
+    counts in review mode, so a draft cannot shorten it."""
+    config = load_config(live_source(root).folder or root)
     days = config.history_days if config else 365
     return history.erase_people(root, now - timedelta(days=days))

@@ -24,7 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 if TYPE_CHECKING:
     from ..content.model import Site
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ..schedule.plan import Plan
 
 log = logging.getLogger("narrowcast.serve")
+T = TypeVar("T")
 STOP_SECONDS = 5  # a worker still building after this is stopped: publishing is atomic, so that is safe
 WORKER_DIED = ("het bouwproces is onverwacht gestopt (bijvoorbeeld door te weinig geheugen); "
                "de schermen tonen de vorige versie en de volgende wijziging start een nieuw bouwproces")
@@ -65,6 +66,7 @@ class BuildOutcome:
     findings: "tuple[Finding, ...]" = ()
     detail: str = ""
     out: Path | None = None  # where a good build published
+    snapshot: str | None = None  # the approved snapshot it built (None: the working copy)
 
     @property
     def content(self) -> bool:
@@ -85,34 +87,37 @@ def build_in_worker(root: Path, now: datetime, jobs: int, options: "BuildOptions
     from ..publish.build import BuildOptions, build
     from ..render.slides import prepare_pages
 
-    renderer = _worker_renderer(jobs)
+    renderer = worker_renderer(jobs)
     try:
         report = build(root, now, options or BuildOptions(), renderer)
     except ContentError as exc:  # the browser is fine: the content is not
         return BuildOutcome(ok=False, error=str(exc), findings=tuple(f for f in exc.findings if f.is_error))
     except NarrowcastError as exc:
-        _retire_renderer()
+        retire_renderer()
         return failed(str(exc))
     except Exception as exc:  # noqa: BLE001 - any failure is reported, the server goes on
-        _retire_renderer()  # perhaps the browser broke: the next build starts a fresh one
+        retire_renderer()  # perhaps the browser broke: the next build starts a fresh one
         return failed(unexpected(exc), traceback.format_exc())
+    from ..state.snapshots import snapshot_of
+
     prepare_pages(renderer, list(report.renders.values()))
     return BuildOutcome(ok=True, versions=report.versions, rendered=report.rendered, cached=report.cached,
-                        seconds=report.seconds, site=report.site, plans=tuple(report.plans), out=report.out)
+                        seconds=report.seconds, site=report.site, plans=tuple(report.plans), out=report.out,
+                        snapshot=snapshot_of(root, report.source))
 
 
-def _worker_renderer(jobs: int) -> "RenderPool":
+def worker_renderer(jobs: int) -> "RenderPool":
     global _renderer
     if _renderer is None or _renderer.closed or _renderer.jobs != max(1, jobs):
         from ..render.pool import RenderPool
 
-        _retire_renderer()
+        retire_renderer()
         _renderer = RenderPool(jobs)
         atexit.register(_renderer.close)  # the worker ends normally when the server closes it
     return _renderer
 
 
-def _retire_renderer() -> None:
+def retire_renderer() -> None:
     global _renderer
     renderer, _renderer = _renderer, None
     if renderer is not None:
@@ -151,19 +156,25 @@ class Builder:
 
     async def build(self, root: Path, now: datetime, jobs: int, options: "BuildOptions | None" = None) -> BuildOutcome:
         """The outcome of one build in the worker; never raises (but can be cancelled)."""
+        return await self.call(failed, build_in_worker, root, now, jobs, options)
+
+    async def call(self, failure: Callable[..., T], function: Callable[..., T], *args) -> T:
+        """`function(*args)` in the worker (a module-level function that returns its failures as
+        data); a worker that died, or an answer that cannot cross back, becomes `failure(error, detail)`.
+        Live builds, the preview and the studio's drafts all take turns in this one worker."""
         try:
             try:
-                future = self._worker().submit(build_in_worker, root, now, jobs, options)
-            except BrokenProcessPool:  # the worker died while idle: a fresh one takes this build
+                future = self._worker().submit(function, *args)
+            except BrokenProcessPool:  # the worker died while idle: a fresh one takes this call
                 await asyncio.to_thread(self.close)
-                future = self._worker().submit(build_in_worker, root, now, jobs, options)
+                future = self._worker().submit(function, *args)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             log.error("het bouwproces is gestopt tijdens een build; de volgende build start een nieuw")
             await asyncio.to_thread(self.close)
-            return failed(WORKER_DIED)
+            return failure(WORKER_DIED)
         except Exception as exc:  # noqa: BLE001 - e.g. an outcome that cannot be unpickled
-            return failed(unexpected(exc), traceback.format_exc())
+            return failure(unexpected(exc), traceback.format_exc())
 
     def close(self, grace: float = STOP_SECONDS) -> None:
         """Stop the worker: it ends its build (up to `grace` s) and closes its browser, or is stopped.

@@ -15,11 +15,9 @@ Under /preview:
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import traceback
-from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +30,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from ..publish.preview import DATA_FILE
 from .auth import login_needed, needs_login
-from .builder import WORKER_DIED, BuildOutcome, Builder, failed, unexpected
+from .builder import BuildOutcome, Builder, failed, unexpected
 from .dashboard import failure_data
 from .events import event_stream
 
@@ -59,42 +57,31 @@ _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).pa
 
 # --- building, in the shared worker ------------------------------------------------------------------
 
-def preview_in_worker(root: Path, now: datetime, jobs: int) -> BuildOutcome:
+def preview_in_worker(root: Path, now: datetime, jobs: int, out: Path) -> BuildOutcome:
     """Runs in the build worker, with its browser: the preview build, its outcome as plain data."""
     from ..errors import ContentError, NarrowcastError
     from ..publish.preview import build_preview
-    from .builder import _retire_renderer, _worker_renderer
+    from .builder import retire_renderer, worker_renderer
 
-    renderer = _worker_renderer(jobs)
+    renderer = worker_renderer(jobs)
     try:
-        report = build_preview(root, now, renderer)
+        report = build_preview(root, now, renderer, out)
     except ContentError as exc:  # the working copy cannot be loaded: the last preview stays
         return BuildOutcome(ok=False, error=str(exc), findings=tuple(f for f in exc.findings if f.is_error))
     except NarrowcastError as exc:
-        _retire_renderer()
+        retire_renderer()
         return failed(str(exc))
     except Exception as exc:  # noqa: BLE001 - as the live build: reported, the server goes on
-        _retire_renderer()
+        retire_renderer()
         return failed(unexpected(exc), traceback.format_exc())
     return BuildOutcome(ok=True, versions=report.versions, rendered=report.rendered, cached=report.cached,
                         seconds=report.seconds, site=report.site, plans=tuple(report.plans), out=report.out)
 
 
-async def build_preview_in(builder: Builder, root: Path, now: datetime, jobs: int) -> BuildOutcome:
+async def build_preview_in(builder: Builder, root: Path, now: datetime, jobs: int, out: Path) -> BuildOutcome:
     """The preview build in `builder`'s worker (one process, one Chromium for live and preview builds);
-    never raises. Builder.build runs only the live build, so this hands the worker its own function."""
-    try:
-        try:
-            future = builder._worker().submit(preview_in_worker, root, now, jobs)
-        except BrokenProcessPool:  # the worker died while idle: a fresh one takes this build
-            await asyncio.to_thread(builder.close)
-            future = builder._worker().submit(preview_in_worker, root, now, jobs)
-        return await asyncio.wrap_future(future)
-    except BrokenProcessPool:
-        await asyncio.to_thread(builder.close)
-        return failed(WORKER_DIED)
-    except Exception as exc:  # noqa: BLE001 - e.g. an outcome that cannot be unpickled
-        return failed(unexpected(exc), traceback.format_exc())
+    never raises."""
+    return await builder.call(failed, preview_in_worker, root, now, jobs, out)
 
 
 def announce_pages(server: "Server") -> None:

@@ -10,6 +10,7 @@ the cross-site guard (serve/guard.py) like any other action. Answers are JSON wi
 from __future__ import annotations
 
 import asyncio
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -32,8 +33,7 @@ def routes(server: "Server") -> list[Route]:
 
 
 def _reading_routes(server: "Server") -> list[Route]:
-    from ..review.listing import history_data, proposal_data
-    from ..state.history import verify
+    from ..review.listing import history_data, proposal_data, verify_data
 
     api = needs_login(server, login_needed)
 
@@ -45,8 +45,7 @@ def _reading_routes(server: "Server") -> list[Route]:
     @api
     async def list_history(request: Request, user: str) -> Response:
         if request.query_params.get("verify"):
-            problems = await asyncio.to_thread(verify, server.root)
-            return JSONResponse({"ok": not problems, "problems": problems}, headers={"Cache-Control": "no-store"})
+            return JSONResponse(await asyncio.to_thread(verify_data, server.root), headers={"Cache-Control": "no-store"})
         return JSONResponse({"history": await asyncio.to_thread(history_data, server.root)},
                             headers={"Cache-Control": "no-store"})
 
@@ -65,8 +64,10 @@ def _step_routes(server: "Server") -> list[Route]:
         data, refused = await read_json(request, MAX_BODY)
         if refused:
             return refused
-        data = data if isinstance(data, dict) else {}
-        message, force = _text(data.get("message")), _text(data.get("force_reason"))
+        try:
+            message, force = _text(data, "message"), _text(data, "force_reason")
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
         return await _run(server, lambda root, now: flow.publish_step(root, user, now, message, force))
 
     @api
@@ -79,7 +80,10 @@ def _step_routes(server: "Server") -> list[Route]:
         data, refused = await read_json(request, MAX_BODY)
         if refused:
             return refused
-        reason = _text((data if isinstance(data, dict) else {}).get("reason")) or ""
+        try:
+            reason = _text(data, "reason") or ""
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
         try:
             record = await asyncio.to_thread(flow.reject, server.root, _id(request), user, reason, server.clock())
         except NarrowcastError as exc:
@@ -100,20 +104,31 @@ def _step_routes(server: "Server") -> list[Route]:
 
 
 async def _run(server: "Server", step_of) -> Response:
-    """Decide (in a thread: it reads files), build through the worker, record; or say why not."""
-    from ..review.listing import record_data
+    status, data = await run_step(server, step_of)
+    return JSONResponse(data, status_code=status)
 
-    now = server.clock()
+
+async def run_step(server: "Server", step_of) -> tuple[int, dict]:
+    """Decide (in a thread: it reads files), build through the worker, record; or say why not.
+    (HTTP status, JSON data): the API answers it, the studio's forms show it."""
+    from ..review.listing import record_data
+    from ..state.files import step_lock
+
+    held = ExitStack()  # the step lock, from the decision to the record (released by closing its file)
     try:
+        await asyncio.to_thread(held.enter_context, step_lock(server.root))
+        now = server.clock()
         step: "Step" = await asyncio.to_thread(step_of, server.root, now)
+        outcome = await server.publish(_reason(step), step.options, now)
+        if not outcome.ok:
+            return 422 if outcome.content else 500, {"error": outcome.error,
+                                                     "findings": [f.as_dict() for f in outcome.findings]}
+        record = await asyncio.to_thread(step.done, outcome.versions, outcome.out)
     except NarrowcastError as exc:
-        return _refusal(exc)
-    outcome = await server.publish(_reason(step), step.options, now)
-    if not outcome.ok:
-        return JSONResponse({"error": outcome.error, "findings": [f.as_dict() for f in outcome.findings]},
-                            status_code=422 if outcome.content else 500)
-    record = await asyncio.to_thread(step.done, outcome.versions, outcome.out)
-    return JSONResponse(record_data(record), status_code=201)
+        return refusal(exc)
+    finally:
+        held.close()
+    return 201, record_data(record)
 
 
 def _reason(step: "Step") -> str:
@@ -124,13 +139,25 @@ def _id(request: Request) -> int:
     return int(request.path_params["id"])
 
 
-def _text(value) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+def _text(data, key: str) -> str | None:
+    """A text field of a JSON object body; absent or empty is None, anything but text a Dutch 400."""
+    if not isinstance(data, dict):
+        raise ValueError("stuur een JSON-object, bijvoorbeeld {\"" + key + "\": \"…\"}")
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{key} moet tekst zijn")
+    return (value or "").strip() or None
 
 
-def _refusal(exc: NarrowcastError) -> Response:
+def refusal(exc: NarrowcastError) -> tuple[int, dict]:
+    """A refused step as (HTTP status, JSON data): 422 with the findings for content, else the rule's status."""
     from ..errors import ContentError
 
     if isinstance(exc, ContentError):
-        return JSONResponse({"error": str(exc), "findings": [f.as_dict() for f in exc.findings]}, status_code=422)
-    return JSONResponse({"error": str(exc)}, status_code=getattr(exc, "status", 400))
+        return 422, {"error": str(exc), "findings": [f.as_dict() for f in exc.findings]}
+    return getattr(exc, "status", 400), {"error": str(exc)}
+
+
+def _refusal(exc: NarrowcastError) -> Response:
+    status, data = refusal(exc)
+    return JSONResponse(data, status_code=status)

@@ -46,6 +46,12 @@ def with_preview(server: Server) -> Server:
     return server.preview_server
 
 
+def remove_previews(root, own: bool) -> None:
+    from ..publish.preview import remove_previews as remove
+
+    remove(root, own)
+
+
 def asgi_app(server: Server):
     preview = with_preview(server)
     app = create_app(server)
@@ -79,6 +85,7 @@ def asgi_app(server: Server):
                 server.records.close()
             finally:
                 await asyncio.to_thread(server.builder.close)
+                remove_previews(server.root, own=True)
 
     app.router.lifespan_context = lifespan
     return DateHeader(app, server)
@@ -119,6 +126,7 @@ def preview_asgi_app(server: Server):
                 await _stop(tasks + server.background)
             finally:
                 await asyncio.to_thread(server.builder.close)
+                remove_previews(server.root, own=True)
 
     app = Starlette(routes=[Route("/", home), Route("/healthz", healthz), Mount(PREFIX, routes=preview_routes(server))],
                     lifespan=lifespan)

@@ -60,6 +60,7 @@ class Published:
     plans: "tuple[Plan, ...]"
     versions: dict[str, str]
     at: datetime
+    snapshot: str | None = None  # review mode: the approved snapshot it was built from
 
 
 @dataclass
@@ -91,10 +92,12 @@ class Server:
     preview_server: "Server | None" = None  # `serve`: the preview it offers staff, rebuilt on every save
 
     def __post_init__(self) -> None:
-        from ..publish.preview import preview_output
+        from ..publish.preview import preview_output, remove_previews
         from ..state.records import Records
 
         self.root = self.root.resolve()
+        if self.preview:
+            remove_previews(self.root)  # left by previews that were killed
         self.output = preview_output(self.root) if self.preview else self.root / "output"
         # A preview writes nothing to the state database: its player's reports find no route (404).
         self.records = None if self.preview else Records(self.root)
@@ -126,7 +129,7 @@ class Server:
                 if self.preview:
                     from .preview import build_preview_in
 
-                    outcome = await build_preview_in(self.builder, self.root, now, self.jobs)
+                    outcome = await build_preview_in(self.builder, self.root, now, self.jobs, self.output)
                 else:
                     outcome = await self.builder.build(self.root, now, self.jobs, options)
             except Exception as exc:  # noqa: BLE001 - Builder.build does not raise; a stand-in might
@@ -157,7 +160,7 @@ class Server:
             log.error("herbouw (%s) mislukt: %s%s", reason, outcome.error, f"\n{detail}" if detail else "")
 
     def _announce(self, reason: str, now: datetime, outcome: BuildOutcome) -> None:
-        self.published = Published(outcome.site, tuple(outcome.plans), dict(outcome.versions), now)
+        self.published = Published(outcome.site, tuple(outcome.plans), dict(outcome.versions), now, outcome.snapshot)
         self.state.failure = None
         self.state.last_ok = now.isoformat()
         self.state.builds += 1
@@ -230,6 +233,8 @@ class Server:
         if self.preview:  # the working copy and the notices; the log says what is live, not what is drafted
             return [path for path in changed if path.parts != (STATE_DIR, *PUBLISHING_LOG)]
         state = [path for path in changed if path.parts[0] == STATE_DIR]  # notices and the log: always live
+        if state == [Path(STATE_DIR, *PUBLISHING_LOG)] and await asyncio.to_thread(self._built_what_is_approved):
+            state = []  # a record that changes nothing live: a proposal, a rejection, our own step's publication
         if len(state) == len(changed) or not await asyncio.to_thread(self._reviewed):
             return changed
         return state  # review mode: the live build reads the approved snapshot, which no save changes
@@ -243,6 +248,17 @@ class Server:
             return live_source(self.root).review
         except Exception:  # noqa: BLE001 - e.g. a damaged log: the rebuild reports it
             return False
+
+    def _built_what_is_approved(self) -> bool:
+        """The last good build is of the snapshot the log says is live (review mode)."""
+        from ..publish.source import live_source
+
+        try:
+            source = live_source(self.root)
+        except Exception:  # noqa: BLE001 - e.g. a damaged log: the rebuild reports it
+            return False
+        return (source.review and source.publication is not None and self.published is not None
+                and self.published.snapshot == source.publication.snapshot)
 
     def _is_content(self, _change, path: str) -> bool:
         try:

@@ -28,11 +28,18 @@ class ServeSettings:
 
     @classmethod
     def read(cls, root: Path) -> "ServeSettings":
-        """At start, before the first build: narrowcast.yaml read once; unreadable, the defaults."""
+        """At start, before the first build: narrowcast.yaml read once; unreadable, the defaults.
+
+        In review mode the approved narrowcast.yaml counts; with nothing approved yet, the working
+        copy's screen keys but no trusted origins (a draft may not open the door to other sites)."""
         from ..content.load import load_config
+        from ..publish.source import live_source
 
         settings = cls()
-        config = load_config(root)
+        source = live_source(root)
+        config = load_config(source.folder or root)
         if config is not None:
             settings.use(config)
+            if source.folder is None:
+                settings.trusted_origins = frozenset()
         return settings

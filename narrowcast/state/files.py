@@ -272,6 +272,7 @@ def record_forced(root: Path, reason: str, findings, user: str | None = None) ->
 
 
 LOCK = "build.lock"
+STEP_LOCK = "publishing.lock"
 LOCK_WAIT_SECONDS = 600  # longer than any cold build; `NARROWCAST_BUILD_WAIT` sets it (0: do not wait)
 ENV_LOCK_WAIT = "NARROWCAST_BUILD_WAIT"
 
@@ -296,6 +297,21 @@ def build_lock(root: Path) -> Iterator[None]:
         os.close(descriptor)  # releases the lock
 
 
+@contextmanager
+def step_lock(root: Path) -> Iterator[None]:
+    """One publishing step at a time (propose, approve, reject, roll back), from its decision to its
+    record: a rejection can no longer land while an approval of the same proposal is building.
+    Taken before the build lock, never inside it."""
+    descriptor = _lock_file(root, STEP_LOCK)
+    try:
+        _wait_for_lock(descriptor, _lock_wait(), "een publicatiestap (voorstellen, goedkeuren, afwijzen)")
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(descriptor)
+
+
 def _lock_file(root: Path, name: str) -> int:
     """An open descriptor of a lock file in the state folder, made when missing."""
     path = state_dir(root) / name
@@ -318,15 +334,15 @@ def _lock_wait() -> float:
     return seconds
 
 
-def _wait_for_lock(descriptor: int, wait: float) -> None:
+def _wait_for_lock(descriptor: int, wait: float, what: str = "een build") -> None:
     if _try_lock(descriptor):
         return
     holder = os.pread(descriptor, 20, 0).decode("ascii", "replace").strip() or "?"
-    logging.getLogger("narrowcast").warning("Er loopt al een build in deze map (pid %s); wachten tot die klaar is …", holder)
+    logging.getLogger("narrowcast").warning("Er loopt al %s in deze map (pid %s); wachten tot die klaar is …", what, holder)
     deadline = time.monotonic() + wait
     while not _try_lock(descriptor):
         if time.monotonic() >= deadline:
-            raise NarrowcastError(f"er loopt al een build in deze map (pid {holder}); wacht tot die klaar is "
+            raise NarrowcastError(f"er loopt al {what} in deze map (pid {holder}); wacht tot die klaar is "
                                   "en probeer het dan opnieuw")
         time.sleep(0.1)
 

@@ -2,7 +2,13 @@
 
 `.state/publishing/log.jsonl`, one JSON record per line. Each record carries the hash of the one
 before it (`prev`) and its own (`hash`), so a record changed, removed or moved by hand shows up in
-`verify` (`narrowcast history --verify`).
+`verify` (`narrowcast history --verify`). The last record's number and hash are also kept in the
+state database (a second witness): records cut off the end, or a log rewritten as a whole with
+fresh hashes, no longer match it. Whoever can write both files can still rewrite both; the head
+that `verify` prints, noted somewhere else, is the answer to that (docs/publishing.md).
+
+A last line cut off by a crash during a write was never a record (nobody was told it was
+written): it is left out when reading, and the next append cuts it off first.
 
 Staff names are personal data (AVG). They sit in `people`, outside the hashed part; the hash covers
 `people_digest`, a salted hash of them. After the retention period `erase_people` removes the
@@ -15,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import secrets
 import tempfile
@@ -27,6 +34,8 @@ from typing import Iterator
 from ..errors import DamagedFile, NarrowcastError, os_problem
 from ..folder import STATE_DIR
 from .snapshots import STORE, store_dir
+
+log = logging.getLogger("narrowcast")
 
 LOG = "log.jsonl"
 SHOWN = f"{STATE_DIR}/{STORE}/{LOG}"
@@ -109,7 +118,26 @@ def read_log(root: Path) -> list[Record]:
         return []
     except OSError as exc:
         raise NarrowcastError(f"{SHOWN} kan niet gelezen worden ({os_problem(exc)})") from None
+    data, _ = _without_torn_tail(data)
     return [_parse(line, number) for number, line in enumerate(data.splitlines(), 1) if line.strip()]
+
+
+def _without_torn_tail(data: bytes) -> tuple[bytes, bytes]:
+    """The log without a last line that a crash cut off (no newline, no JSON), and that piece."""
+    if not data or data.endswith(b"\n"):
+        return data, b""
+    start = data.rfind(b"\n") + 1
+    try:
+        json.loads(data[start:])
+        return data, b""  # a whole record without its newline: it counts
+    except ValueError:
+        return data[:start], data[start:]
+
+
+_TYPES = {"seq": int, "kind": str, "at": str, "snapshot": (str, type(None)), "message": (str, type(None)),
+          "proposal": (int, type(None)), "reason": (str, type(None)), "forced": (str, type(None)),
+          "rollback_of": (int, type(None)), "screens": (dict, type(None)), "people_digest": str, "prev": str,
+          "hash": str, "people": (dict, type(None)), "salt": (str, type(None))}
 
 
 def _parse(line: bytes, number: int) -> Record:
@@ -118,8 +146,20 @@ def _parse(line: bytes, number: int) -> Record:
         record = Record(**raw)
     except (ValueError, TypeError) as exc:
         raise DamagedFile(SHOWN, f"geen geldig logboekrecord ({type(exc).__name__})", _FIX, line=number) from None
-    if record.kind not in KINDS or not isinstance(record.seq, int):
+    for name, kinds in _TYPES.items():
+        value = getattr(record, name)
+        if not isinstance(value, kinds) or isinstance(value, bool):
+            raise DamagedFile(SHOWN, f"het veld {name} heeft een verkeerde waarde ({value!r:.40})", _FIX, line=number)
+    if record.kind not in KINDS:
         raise DamagedFile(SHOWN, f"onbekende soort record {record.kind!r}", _FIX, line=number)
+    try:
+        record.moment
+    except ValueError:
+        raise DamagedFile(SHOWN, f"het veld at is geen moment ({record.at!r:.40})", _FIX, line=number) from None
+    shapes = [record.people or {}] + list((record.screens or {}).values())
+    if not all(isinstance(k, str) and isinstance(v, str) for shape in shapes if isinstance(shape, dict)
+               for k, v in shape.items()) or not all(isinstance(shape, dict) for shape in shapes):
+        raise DamagedFile(SHOWN, "de namen of schermen hebben een verkeerde vorm", _FIX, line=number)
     return record
 
 
@@ -128,6 +168,7 @@ def append(root: Path, kind: str, now: datetime, people: dict[str, str], **field
     if kind not in KINDS:
         raise ValueError(kind)
     with _locked(root):
+        _cut_torn_tail(root)
         records = read_log(root)
         last = records[-1] if records else None
         salt = secrets.token_hex(16)
@@ -141,9 +182,43 @@ def append(root: Path, kind: str, now: datetime, people: dict[str, str], **field
                 out.flush()
                 os.fsync(out.fileno())
         except OSError as exc:
-            raise NarrowcastError(f"{SHOWN} kan niet bijgewerkt worden ({os_problem(exc)}); er is niets vastgelegd "
-                                  "en niets gepubliceerd") from None
+            raise NarrowcastError(f"{SHOWN} kan niet bijgewerkt worden ({os_problem(exc)}); er is niets vastgelegd. "
+                                  "Zorg dat narrowcast in de map .state mag schrijven") from None
+        _witness(root, record)
     return record
+
+
+def _cut_torn_tail(root: Path) -> None:
+    path = log_path(root)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return
+    kept, torn = _without_torn_tail(data)
+    if torn:
+        log.warning("%s: de laatste regel was half geschreven (een onderbroken schrijfactie) en is weggehaald: %r",
+                    SHOWN, torn[:80])
+        os.truncate(path, len(kept))
+
+
+def _witness(root: Path, record: Record) -> None:
+    """The last record's number and hash, kept in the state database too."""
+    from .records import Records
+
+    try:
+        records = Records(root)
+        try:
+            records.set_log_head(record.seq, record.hash)
+        finally:
+            records.close()
+    except Exception as exc:  # noqa: BLE001 - the record is written; verify will say the witness lags
+        log.warning("het laatste logboekrecord kon niet in de database worden vastgelegd: %s", exc)
+
+
+def head(root: Path) -> tuple[int, str] | None:
+    """The last record's number and hash (to note elsewhere and compare later)."""
+    records = read_log(root)
+    return (records[-1].seq, records[-1].hash) if records else None
 
 
 def verify(root: Path) -> list[str]:
@@ -153,6 +228,7 @@ def verify(root: Path) -> list[str]:
         records = read_log(root)
     except DamagedFile as exc:
         return [str(exc)]
+    problems += _torn_tail_problem(root) + _witness_problems(root, records) + _store_problems(root, records)
     previous = ""
     for number, record in enumerate(records, 1):
         where = f"regel {number} (record {record.seq})"
@@ -167,6 +243,60 @@ def verify(root: Path) -> list[str]:
         if record.seq != number:
             problems.append(f"{where}: het nummer klopt niet (verwacht {number})")
         previous = record.hash
+    return problems
+
+
+def _torn_tail_problem(root: Path) -> list[str]:
+    try:
+        _, torn = _without_torn_tail(log_path(root).read_bytes())
+    except OSError:
+        return []
+    return [f"de laatste regel is half geschreven (een onderbroken schrijfactie); hij telt niet mee: {torn[:40]!r}"] \
+        if torn else []
+
+
+def _witness_problems(root: Path, records: list[Record]) -> list[str]:
+    from .records import Records
+
+    try:
+        witness = Records(root)
+        try:
+            known = witness.log_head()
+        finally:
+            witness.close()
+    except NarrowcastError as exc:
+        return [f"de database met het laatste record kan niet gelezen worden: {exc}"]
+    if known is None:
+        return []  # a log from before the witness
+    seq, digest = known
+    at = next((r for r in records if r.seq == seq), None)
+    if at is None:
+        return [f"record {seq} ontbreekt: het logboek is ingekort (de database kent record {seq}, hash {digest[:12]})"]
+    if at.hash != digest:
+        return [f"record {seq} is herschreven: de database kent een andere hash ({digest[:12]}, het logboek "
+                f"{at.hash[:12]})"]
+    if records[-1].seq != seq:
+        return [f"records na {seq} zijn niet door narrowcast geschreven (de database kent {seq} als laatste)"]
+    return []
+
+
+def _store_problems(root: Path, records: list[Record]) -> list[str]:
+    """Every snapshot and stored manifest the log names is still there, with its bytes."""
+    from .snapshots import get_object, load_snapshot
+
+    problems, seen = [], set()
+    for record in records:
+        objects = [entry.get("manifest", "") for entry in (record.screens or {}).values()]
+        try:
+            if record.snapshot and record.snapshot not in seen:
+                seen.add(record.snapshot)
+                objects += list(load_snapshot(root, record.snapshot).files.values())
+            for digest in objects:
+                if digest not in seen:
+                    seen.add(digest)
+                    get_object(root, digest)
+        except NarrowcastError as exc:
+            problems.append(f"record {record.seq}: {exc}")
     return problems
 
 

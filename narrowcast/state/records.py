@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, salt BLOB NOT NULL, has
 CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, created REAL NOT NULL, expires REAL);
 CREATE TABLE IF NOT EXISTS screen_keys (screen TEXT PRIMARY KEY, key_hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS log_head (one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
 """
 
 
@@ -242,6 +243,15 @@ class Records:
     def _db_write(self, sql: str, args=()) -> int:
         with self._lock:
             return self._db.execute(sql, args).rowcount
+
+    # --- the publishing log's last record, witnessed outside the log (state/history.verify) -----------
+
+    def set_log_head(self, seq: int, record_hash: str) -> None:
+        self._run("INSERT OR REPLACE INTO log_head VALUES (1,?,?)", (seq, record_hash))
+
+    def log_head(self) -> tuple[int, str] | None:
+        rows = self._run("SELECT seq, hash FROM log_head")
+        return (rows[0][0], rows[0][1]) if rows else None
 
     # --- screen keys ---------------------------------------------------------------------------------
 

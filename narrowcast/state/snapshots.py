@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -25,6 +26,7 @@ from ..errors import DamagedFile, NarrowcastError, os_problem
 from ..folder import CONFIG_FILE, CONTENT_DIRS, STATE_DIR, is_content
 from .files import state_dir
 
+log = logging.getLogger("narrowcast")
 STORE = "publishing"  # in the state folder
 _COMPLETE = ".complete"  # in a tree folder: every file is in place
 
@@ -40,8 +42,14 @@ def store_dir(root: Path) -> Path:
 
 
 def content_files(root: Path) -> dict[str, Path]:
-    """The content folder's files that are a build's input, by relative path, in a fixed order."""
+    """The content folder's files that are a build's input, by relative path, in a fixed order.
+
+    A symbolic link counts only when it points at a file inside the content folder and outside
+    its state and output (a link to .state would copy the users' database into the store); linked
+    folders are not followed (a link loop would be walked forever)."""
     found: dict[str, Path] = {}
+    inside = root.resolve()
+    private = [inside / STATE_DIR, inside / "output"]
     config = root / CONFIG_FILE
     if config.is_file():
         found[CONFIG_FILE] = config
@@ -49,14 +57,20 @@ def content_files(root: Path) -> dict[str, Path]:
         folder = root / name
         if not folder.is_dir():
             continue
-        for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        for dirpath, dirnames, filenames in os.walk(folder):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for filename in sorted(filenames):
                 path = Path(dirpath) / filename
                 relative = path.relative_to(root)
-                if is_content(relative) and path.is_file() and not filename.startswith("."):
+                if is_content(relative) and path.is_file() and not filename.startswith(".") \
+                        and (not path.is_symlink() or _links_inside(path, inside, private)):
                     found[relative.as_posix()] = path
     return dict(sorted(found.items()))
+
+
+def _links_inside(path: Path, inside: Path, private: list[Path]) -> bool:
+    target = path.resolve()
+    return target.is_relative_to(inside) and not any(target.is_relative_to(p) for p in private)
 
 
 def _digest(data: bytes) -> str:
@@ -148,11 +162,19 @@ def load_snapshot(root: Path, snapshot_id: str) -> Snapshot:
 
 
 def materialise(root: Path, snapshot_id: str) -> Path:
-    """The snapshot as a content folder (`trees/<id>/`), made once; a build reads it like any folder."""
+    """The snapshot as a content folder (`trees/<id>/`), for a build to read like any folder.
+
+    A tree is checked against its snapshot at every use (paths, sizes, SHA-256 of every file) and
+    unpacked again from the checked objects when anything differs: what a build reads is exactly
+    what was proposed, also when someone edited the unpacked copy."""
     tree = store_dir(root) / "trees" / snapshot_id
-    if (tree / _COMPLETE).is_file():
-        return tree
     snapshot = load_snapshot(root, snapshot_id)
+    if (tree / _COMPLETE).is_file():
+        if _tree_matches(tree, snapshot):
+            return tree
+        log.warning("%s/%s/trees/%s wijkt af van de momentopname (met de hand gewijzigd?); opnieuw uitgepakt",
+                    STATE_DIR, STORE, snapshot_id)
+        (tree / _COMPLETE).unlink(missing_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{snapshot_id}-", dir=_mkdir(tree.parent)))
     try:
         for name, digest in snapshot.files.items():
@@ -175,6 +197,32 @@ def materialise(root: Path, snapshot_id: str) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return tree
+
+
+def _tree_matches(tree: Path, snapshot: Snapshot) -> bool:
+    """Every file of the snapshot, no other, each with its bytes (a copy's size and hash)."""
+    found = {path.relative_to(tree).as_posix(): path for path in tree.rglob("*")
+             if path.is_file() or path.is_symlink()}
+    found.pop(_COMPLETE, None)
+    if found.keys() != snapshot.files.keys():
+        return False
+    for name, digest in snapshot.files.items():
+        path = found[name]
+        if path.is_symlink():
+            return False
+        try:
+            if _digest(path.read_bytes()) != digest:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def snapshot_of(root: Path, folder: Path) -> str | None:
+    """The snapshot a folder is the unpacked tree of; None for any other folder (the working copy)."""
+    trees = (store_dir(root) / "trees").resolve()
+    folder = folder.resolve()
+    return folder.name if folder.parent == trees else None
 
 
 def prune_trees(root: Path, keep: set[str]) -> None:
