@@ -39,6 +39,11 @@ class Document:
     key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     digest: str = ""  # the file's bytes and the document's place in it: same digest, same document
 
+    @property
+    def index(self) -> int:
+        """Which document of its file this is (0 for the first)."""
+        return int(self.digest.rsplit(":", 1)[1]) if ":" in self.digest else 0
+
     def mark(self, path: Path_) -> tuple[int, int]:
         """The line and column of the value at path, or of its nearest written ancestor."""
         path = tuple(path)
@@ -80,10 +85,12 @@ _TOO_DEEP = (f"te diep genest: meer dan {MAX_DEPTH} lagen in elkaar (haakjes [ ]
 _TOO_DEEP_TAG = "tag:narrowcast,2026:too-deep"  # a collection the pure-Python composer did not descend into
 
 
-def read_documents(path: Path, root: Path) -> tuple[list[Document], list[Finding]]:
-    """All documents in one YAML file, or the findings that explain why it cannot be read."""
+def read_documents(path: Path, root: Path, raw: bytes | None = None) -> tuple[list[Document], list[Finding]]:
+    """All documents in one YAML file, or the findings that explain why it cannot be read.
+
+    `raw`: the file's bytes as they would be (a draft in the studio), instead of what is on disk."""
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-    raw = path.read_bytes()
+    raw = path.read_bytes() if raw is None else raw
     if len(raw) > MAX_BYTES:
         return [], [Finding(rel, 1, 1, "", f"bestand is te groot (meer dan {MAX_BYTES // 1_000_000} MB)", code="too-large")]
     try:

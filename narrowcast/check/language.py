@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 
 from ..yamlsource import load_plain
-from .readability import is_capitals, is_number, flesch_douma, flesch_douma_band, sentences, syllables, words
+from .readability import (is_capitals, is_number, flesch_douma, flesch_douma_band, sentence_spans, syllables,
+                          word_spans, words)
+
+Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,12 @@ class TextFinding:
     message: str
     words: str
     suggestion: str | None = None
+    # Where the words stand in the checked text, as (start, end) character offsets: one per place
+    # (a word used twice has two), found by the check's own tokens. Empty for a finding about
+    # several texts (a slide's word total). Not compared: the same finding is the same advice.
+    spans: tuple[Span, ...] = field(default=(), compare=False, repr=False)
+    # The list's plain alternative as written there ("als", "met / via"), when the finding has one.
+    plain: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -131,21 +140,25 @@ def _false_positive(word: str, tokens: list[str], start: int, end: int) -> bool:
 
 # --- the rules ---------------------------------------------------------------------------------
 
-def _sentence_length(sentence: str, n: int, rules: LanguageRules) -> list[TextFinding]:
+def _occurrences(tokens: list[str], spans: list[Span], word: str) -> tuple[Span, ...]:
+    return tuple(span for token, span in zip(tokens, spans) if token == word)
+
+
+def _sentence_length(sentence: str, n: int, rules: LanguageRules, at: Span) -> list[TextFinding]:
     if n <= rules.sentence_warn:
         return []
     severity = "error" if n > rules.sentence_error else "warning"
     limit = rules.sentence_error if severity == "error" else rules.sentence_warn
     return [TextFinding("sentence-length", severity,
                         f"Deze zin heeft {n} woorden; meer dan {limit} is te lang om snel te lezen op een scherm.",
-                        sentence, "Maak er twee korte zinnen van, met één boodschap per zin.")]
+                        sentence, "Maak er twee korte zinnen van, met één boodschap per zin.", spans=(at,))]
 
 
 def _allowed(word: str, rules: LanguageRules) -> bool:
     return word.lower() in {w.lower() for w in rules.allowed_words}
 
 
-def _long_words(tokens: list[str], rules: LanguageRules) -> list[TextFinding]:
+def _long_words(tokens: list[str], spans: list[Span], rules: LanguageRules) -> list[TextFinding]:
     found = []
     for word in dict.fromkeys(tokens):
         if is_number(word) or is_capitals(word) or _allowed(word, rules):
@@ -154,7 +167,8 @@ def _long_words(tokens: list[str], rules: LanguageRules) -> list[TextFinding]:
         if count > rules.long_word_syllables:
             found.append(TextFinding("long-word", "warning",
                                      f"'{word}' is een lang woord ({count} lettergrepen); lange woorden lezen moeilijk.",
-                                     word, "Gebruik een korter woord, of schrijf het in meer woorden."))
+                                     word, "Gebruik een korter woord, of schrijf het in meer woorden.",
+                                     spans=_occurrences(tokens, spans, word)))
     return found
 
 
@@ -175,17 +189,24 @@ _NOT_PASSIVE = set("""geld geduld gebied gezicht gezond gewoon gemeen gezin gere
 _CLAUSE_BREAK = {"en", "maar", "of", "want", "dus"}
 
 
-def _clauses(sentence: str) -> list[list[str]]:
-    parts = []
-    for chunk in re.split(r"[,;:()\u2013\u2014]", sentence):
-        clause: list[str] = []
-        for word in words(chunk):
-            if word.lower() in _CLAUSE_BREAK and clause:
-                parts.append(clause)
-                clause = []
-            clause.append(word)
-        if clause:
+_CLAUSE_PUNCTUATION = re.compile(r"[,;:()\u2013\u2014]")
+
+
+def _clauses(sentence: str, spans: list[Span]) -> list[list[int]]:
+    """The sentence's clauses, each as the indices of its words (`spans`: the sentence's word spans)."""
+    parts: list[list[int]] = []
+    clause: list[int] = []
+    previous = 0
+    for i, (start, end) in enumerate(spans):
+        # A word never holds clause punctuation, so a break falls between two words.
+        if clause and (_CLAUSE_PUNCTUATION.search(sentence, previous, start)
+                       or sentence[start:end].lower() in _CLAUSE_BREAK):
             parts.append(clause)
+            clause = []
+        clause.append(i)
+        previous = end
+    if clause:
+        parts.append(clause)
     return parts
 
 
@@ -200,26 +221,34 @@ def _participle_at(lower: list[str], i: int) -> bool:
             and before not in _ARTICLES | {"te"})
 
 
-def _passive_in(clause: list[str]) -> str | None:
+def _passive_in(clause: list[str]) -> tuple[int, int] | None:
+    """(auxiliary, participle): their indices in the clause, for a passive."""
     lower = [w.lower() for w in clause]
     participles = [i for i in range(len(lower)) if _participle_at(lower, i)]
     for a, aux in enumerate(lower):
         # The participle nearest to the auxiliary belongs to it ("worden ondernomen", not "staat beschreven").
         for i in sorted(participles, key=lambda i: abs(i - a)):
             if aux in _WORDEN and i != a:
-                return f"{clause[a]} … {clause[i]}"
+                return a, i
             # With zijn only the verb at the end of the clause ("is gemeld"), not "is gesloten op maandag".
             if aux in _ZIJN and i == len(lower) - 1 and a < i:
-                return f"{clause[a]} … {clause[i]}"
+                return a, i
     return None
 
 
-def _passive(sentence: str) -> list[TextFinding]:
-    found = [p for p in (_passive_in(c) for c in _clauses(sentence)) if p]
-    return [TextFinding("passive", "warning",
-                        "Lijdende vorm: de lezer ziet niet wie iets doet.",
-                        p, "Zeg wie het doet: 'Wij sturen u een brief' in plaats van 'U wordt een brief gestuurd'.")
-            for p in found]
+def _passive(sentence: str, offset: int) -> list[TextFinding]:
+    spans = word_spans(sentence)
+    found = []
+    for clause in _clauses(sentence, spans):
+        pair = _passive_in([sentence[slice(*spans[i])] for i in clause])
+        if pair:
+            aux, participle = (spans[clause[i]] for i in pair)
+            found.append(TextFinding(
+                "passive", "warning", "Lijdende vorm: de lezer ziet niet wie iets doet.",
+                f"{sentence[slice(*aux)]} … {sentence[slice(*participle)]}",
+                "Zeg wie het doet: 'Wij sturen u een brief' in plaats van 'U wordt een brief gestuurd'.",
+                spans=tuple((offset + start, offset + end) for start, end in (aux, participle))))
+    return found
 
 
 _SUBORDINATORS = {"omdat", "doordat", "zodat", "waardoor", "terwijl", "nadat", "voordat", "indien", "tenzij",
@@ -239,17 +268,17 @@ def _subclause_markers(sentence: str) -> list[str]:
     return markers
 
 
-def _subclauses(sentence: str, n: int, rules: LanguageRules) -> list[TextFinding]:
+def _subclauses(sentence: str, n: int, rules: LanguageRules, at: Span) -> list[TextFinding]:
     markers = _subclause_markers(sentence)
     # One short bijzin is B1 ("Vertel het ons voordat u gaat"); stacked or in a long sentence it is not.
     if len(markers) >= 2 or (markers and n > rules.sentence_warn):
         return [TextFinding("subclause", "warning",
                             f"Bijzin ({', '.join(markers)}): de lezer moet de hoofdzaak onthouden tot het einde.",
-                            sentence, "Zet de bijzin in een eigen, korte zin.")]
+                            sentence, "Zet de bijzin in een eigen, korte zin.", spans=(at,))]
     return []
 
 
-def _officialese_findings(tokens: list[str], rules: LanguageRules) -> list[TextFinding]:
+def _officialese_findings(tokens: list[str], spans: list[Span], rules: LanguageRules) -> list[TextFinding]:
     found = []
     for start, end, entry in find_phrases(tokens, _officialese(_extra(rules))):
         written = " ".join(tokens[start:end])
@@ -259,7 +288,8 @@ def _officialese_findings(tokens: list[str], rules: LanguageRules) -> list[TextF
         why = ("is vakjargon: veel lezers kennen dit woord niet" if entry.kind == "jargon"
                else "is ambtelijke taal (stadhuistaal)")
         found.append(TextFinding("officialese", "warning", f"'{written}' {why}.", written,
-                                 f"Schrijf: {entry.plain}"))
+                                 f"Schrijf: {entry.plain}", spans=((spans[start][0], spans[end - 1][1]),),
+                                 plain=entry.plain))
     return found
 
 
@@ -272,39 +302,55 @@ def _explained(text: str, abbreviation: str) -> bool:
     return len(abbreviation) >= 2 and abbreviation.upper() in initials.upper()
 
 
-def _abbreviation_findings(text: str, tokens: list[str], rules: LanguageRules) -> list[TextFinding]:
+def _hyphen_parts(tokens: list[str], spans: list[Span]) -> tuple[list[str], list[Span]]:
+    """The tokens split at their hyphens ("IB-signalen": "IB", "signalen"), with their spans."""
+    parts, places = [], []
+    for token, (start, _end) in zip(tokens, spans):
+        for piece in re.finditer(r"[^-]+", token):
+            parts.append(piece.group())
+            places.append((start + piece.start(), start + piece.end()))
+    return parts, places
+
+
+def _abbreviation_findings(text: str, tokens: list[str], spans: list[Span], rules: LanguageRules) -> list[TextFinding]:
     extra = _extra(rules)
-    parts = [p for t in tokens for p in t.split("-") if p]
+    parts, places = _hyphen_parts(tokens, spans)
     found: dict[str, TextFinding] = {}
     for start, _end, entry in find_phrases(parts, _abbreviations(extra)):
         written = parts[start]
         if written not in found and not _allowed(written, rules) and not _explained(text, written):
             found[written] = TextFinding("abbreviation", "warning",
                                          f"De afkorting '{written}' wordt niet uitgelegd.", written,
-                                         f"Schrijf het voluit of leg het uit: {entry.plain}")
+                                         f"Schrijf het voluit of leg het uit: {entry.plain}",
+                                         spans=_occurrences(parts, places, written), plain=entry.plain)
     # Dotted abbreviations (m.b.t.): the tokenizer keeps inner dots but not the last one.
     for entry in _abbreviations(extra):
-        if "." in entry.written and re.search(rf"(?<!\w){re.escape(entry.written.rstrip('.'))}\.?(?!\w)", text, re.I):
+        dotted = rf"(?<!\w){re.escape(entry.written.rstrip('.'))}\.?(?!\w)"
+        if "." in entry.written and re.search(dotted, text, re.I):
             found.setdefault(entry.written, TextFinding(
                 "abbreviation", "warning", f"De afkorting '{entry.written}' is lastig voor veel lezers.",
-                entry.written, f"Schrijf: {entry.plain}"))
+                entry.written, f"Schrijf: {entry.plain}",
+                spans=tuple(m.span() for m in re.finditer(dotted, text, re.I)), plain=entry.plain))
     # Unknown short capitals (GGD); from 4 letters on, the all-caps rule speaks.
     for word in dict.fromkeys(parts):
         if (is_capitals(word) and 2 <= sum(c.isalpha() for c in word) <= 3 and word not in found
                 and not is_known_abbreviation(word, extra) and not _allowed(word, rules)
                 and not _explained(text, word)):
             found[word] = TextFinding("abbreviation", "warning", f"De afkorting '{word}' wordt niet uitgelegd.",
-                                      word, "Schrijf het voluit, of zet de uitleg erachter tussen haakjes.")
+                                      word, "Schrijf het voluit, of zet de uitleg erachter tussen haakjes.",
+                                      spans=_occurrences(parts, places, word))
     return list(found.values())
 
 
-def _all_caps(text: str, tokens: list[str], rules: LanguageRules) -> list[TextFinding]:
+def _all_caps(text: str, tokens: list[str], spans: list[Span], rules: LanguageRules) -> list[TextFinding]:
     advice = "Schrijf in gewone letters: hoofdletters lezen moeilijker en klinken als schreeuwen."
     letters = [c for c in text if c.isalpha()]
     if len(tokens) >= 2 and letters and all(c.isupper() for c in letters):
-        return [TextFinding("all-caps", "warning", "De hele tekst staat in hoofdletters.", text, advice)]
+        return [TextFinding("all-caps", "warning", "De hele tekst staat in hoofdletters.", text, advice,
+                            spans=((spans[0][0], spans[-1][1]),))]
     return [TextFinding("all-caps", "warning", f"'{w}' staat in hoofdletters.", w,
-                        advice + " Is het een afkorting? Schrijf hem dan voluit.")
+                        advice + " Is het een afkorting? Schrijf hem dan voluit.",
+                        spans=_occurrences(tokens, spans, w), plain=w.lower())
             for w in dict.fromkeys(tokens)
             if is_shouting(w) and not is_known_abbreviation(w, _extra(rules))
             and not _allowed(w, rules)]
@@ -318,16 +364,18 @@ def is_shouting(word: str) -> bool:
 def check_text(text: str, rules: LanguageRules = DEFAULT_RULES) -> list[TextFinding]:
     """Plain-language findings for one Dutch text field (a title, a text, a step)."""
     findings: list[TextFinding] = []
-    for sentence in sentences(text):
-        tokens = words(sentence)
-        findings += _sentence_length(sentence, len(tokens), rules)
-        findings += _passive(sentence)
-        findings += _subclauses(sentence, len(tokens), rules)
-    tokens = words(text)
-    findings += _officialese_findings(tokens, rules)
-    findings += _abbreviation_findings(text, tokens, rules)
-    findings += _long_words(tokens, rules)
-    findings += _all_caps(text, tokens, rules)
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        n = len(words(sentence))
+        findings += _sentence_length(sentence, n, rules, (start, end))
+        findings += _passive(sentence, start)
+        findings += _subclauses(sentence, n, rules, (start, end))
+    spans = word_spans(text)
+    tokens = [text[start:end] for start, end in spans]
+    findings += _officialese_findings(tokens, spans, rules)
+    findings += _abbreviation_findings(text, tokens, spans, rules)
+    findings += _long_words(tokens, spans, rules)
+    findings += _all_caps(text, tokens, spans, rules)
     return findings
 
 

@@ -19,9 +19,32 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Where each of `words(text)` stands: (start, end) character offsets."""
+    return [m.span() for m in _WORD.finditer(text)]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each of `sentences(text)` stands: (start, end) offsets, surrounding whitespace left out."""
+    bounds, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        bounds.append((start, end.start()))
+        start = end.end()
+    bounds.append((start, len(text)))
+    spans = []
+    for start, end in bounds:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if words(text[start:end]):
+            spans.append((start, end))
+    return spans
+
+
 def sentences(text: str) -> list[str]:
     """The sentences of a text; a question and its answer are two sentences."""
-    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if words(s)]
+    return [text[start:end] for start, end in sentence_spans(text)]
 
 
 def is_number(word: str) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .language import TextFinding, find_phrases, is_known_abbreviation, is_shouting, load_list
-from .readability import sentences, words
+from .readability import sentence_spans, word_spans, words
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,10 @@ def _false_positive(entry: _Phrase, sentence: str, tokens: list[str], start: int
     return False
 
 
-def _list_findings(sentence: str) -> tuple[list[TextFinding], int]:
+def _list_findings(sentence: str, offset: int = 0) -> tuple[list[TextFinding], int]:
     """Findings for listed phrases, and how many listed phrases were used to reassure."""
-    tokens = words(sentence)
+    spans = word_spans(sentence)
+    tokens = [sentence[start:end] for start, end in spans]
     found, reassured = [], 0
     for start, end, entry in find_phrases(tokens, _tone_list()):
         if _false_positive(entry, sentence, tokens, start, end):
@@ -70,7 +71,9 @@ def _list_findings(sentence: str) -> tuple[list[TextFinding], int]:
             continue
         written = " ".join(tokens[start:end])
         found.append(TextFinding("tone", "warning", f"'{written}' {entry.why}.", written,
-                                 f"Schrijf liever: {entry.friendlier}"))
+                                 f"Schrijf liever: {entry.friendlier}",
+                                 spans=((offset + spans[start][0], offset + spans[end - 1][1]),),
+                                 plain=entry.friendlier))
     return found, reassured
 
 
@@ -97,11 +100,28 @@ _FORMS = (
 )
 
 
+def _squeezed(text: str) -> tuple[str, list[int]]:
+    """`" ".join(text.split())`, and where each of its characters stands in `text`."""
+    pieces = list(re.finditer(r"\S+", text))
+    where = []
+    for i, piece in enumerate(pieces):
+        where += range(piece.start(), piece.end())
+        if i < len(pieces) - 1:
+            where.append(piece.end())  # the one space standing for the whitespace there
+    return " ".join(p.group() for p in pieces), where
+
+
 def _form_findings(text: str) -> list[TextFinding]:
     # Read as one text: "Geen papieren? Dan geen geld." is a question and its answer.
-    text = " ".join(text.split())
-    return [TextFinding("tone", "warning", message, m.group(0).strip(), suggestion)
-            for pattern, message, suggestion in _FORMS for m in pattern.finditer(text)]
+    squeezed, where = _squeezed(text)
+    found = []
+    for pattern, message, suggestion in _FORMS:
+        for m in pattern.finditer(squeezed):
+            words_found = m.group(0).strip()
+            start = m.start() + m.group(0).index(words_found)
+            span = (where[start], where[start + len(words_found) - 1] + 1)
+            found.append(TextFinding("tone", "warning", message, words_found, suggestion, spans=(span,)))
+    return found
 
 
 _GREETINGS = {"welkom", "hallo", "goedemorgen", "goedemiddag", "dag", "hoi", "gefeliciteerd", "bedankt", "dank"}
@@ -109,27 +129,31 @@ _GREETINGS = {"welkom", "hallo", "goedemorgen", "goedemiddag", "dag", "hoi", "ge
 
 def _exclamations(text: str) -> list[TextFinding]:
     found = []
-    for sentence in sentences(text):
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
         if "!" not in sentence:
             continue
         first = words(sentence)[0].lower() if words(sentence) else ""
         if first in _GREETINGS and len(words(sentence)) <= 3:
             continue  # "Welkom!" greets; it does not shout
         found.append(TextFinding("exclamation", "warning", "Een uitroepteken klinkt streng of alarmerend.",
-                                 sentence, "Gebruik een punt. Wilt u iets benadrukken? Zet het bovenaan."))
+                                 sentence, "Gebruik een punt. Wilt u iets benadrukken? Zet het bovenaan.",
+                                 spans=((start, end),)))
     return found
 
 
 def _capitals(text: str) -> list[TextFinding]:
+    spans = word_spans(text)
     shouting = [w for w in dict.fromkeys(words(text)) if is_shouting(w) and not is_known_abbreviation(w)]
     return [TextFinding("tone", "warning", f"'{w}' in hoofdletters klinkt als schreeuwen.", w,
-                        "Schrijf in gewone letters.") for w in shouting]
+                        "Schrijf in gewone letters.", plain=w.lower(),
+                        spans=tuple(span for span in spans if text[slice(*span)] == w)) for w in shouting]
 
 
 def _tone_parts(text: str) -> tuple[list[TextFinding], int]:
     found, reassured = [], 0
-    for sentence in sentences(text):
-        hits, calm = _list_findings(sentence)
+    for start, end in sentence_spans(text):
+        hits, calm = _list_findings(text[start:end], start)
         found += hits
         reassured += calm
     return found + _form_findings(text) + _exclamations(text) + _capitals(text), reassured

@@ -51,6 +51,53 @@ def translation_sentences(text: str) -> list[str]:
     return [s for s in sentences if translation_words(s)]
 
 
+def translation_sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each of `translation_sentences(text)` stands in `text`: (start, end) offsets."""
+    spans: list[list[int]] = []
+    start = 0
+    for end in [*_SENTENCE_END.finditer(text), None]:
+        stop = end.start() if end else len(text)
+        part = text[start:stop]
+        first = start + len(part) - len(part.lstrip())
+        last = start + len(part.rstrip())
+        if spans and text[first:first + 1].islower():
+            spans[-1][1] = last
+        elif first < last:
+            spans.append([first, last])
+        start = end.end() if end else start
+    return [(a, b) for a, b in spans if translation_words(text[a:b])]
+
+
+def sentence_length_message(lang: str, sentence: str, rules: LanguageRules) -> str | None:
+    """What a translated sentence over the sentence limit is told; None when it is short enough."""
+    count = len(translation_words(sentence))
+    if count <= rules.sentence_warn:
+        return None
+    limit = rules.sentence_error if count > rules.sentence_error else rules.sentence_warn
+    return (f"in de vertaling ({lang}) heeft deze zin {count} woorden; meer dan {limit} is te lang om snel "
+            f"te lezen op een scherm ('{_short(sentence)}'); maak er twee korte zinnen van")
+
+
+def title_length_message(slide: Slide, lang: str, title: str) -> str | None:
+    """What a translated title much longer than the Dutch one is told; None when it is not."""
+    mine, dutch = len(title.strip()), len(filled(slide, "nl", CHECK_DAYS, slide.title).strip())
+    if mine <= max(TITLE_FLOOR, TITLE_FACTOR * dutch):
+        return None
+    return (f"de titel van de vertaling ({lang}) is veel langer dan de Nederlandse ({mine} tegen {dutch} tekens); "
+            "een lange titel leest traag en past misschien niet; maak hem korter")
+
+
+def words_message(lang: str, texts: list[str], rules: LanguageRules) -> tuple[str, str] | None:
+    """(severity, message) for a translation with too many words for one screen; None when it fits."""
+    total = sum(len(translation_words(text)) for text in texts)
+    if total <= rules.slide_words_warn:
+        return None
+    severity = "error" if total > rules.slide_words_error else "warning"
+    limit = rules.slide_words_error if severity == "error" else rules.slide_words_warn
+    return severity, (f"de vertaling ({lang}) heeft {total} woorden; meer dan {limit} is te veel voor één scherm; "
+                      "maak de vertaling korter (ook een vertaling is in eenvoudige taal), of maak er twee dia's van")
+
+
 def translation_fields(slide: Slide, lang: str) -> list[tuple[tuple, str]]:
     """(path on the slide, text) of every text a reader of this translation sees, its law's facts
     filled in (in that language), as the Dutch ones are for their checks."""
@@ -112,34 +159,23 @@ def _status_findings(slide: Slide, lang: str) -> list[Finding]:
 
 
 def _title_findings(slide: Slide, lang: str, title: str) -> list[Finding]:
-    mine, dutch = len(title.strip()), len(filled(slide, "nl", CHECK_DAYS, slide.title).strip())
-    if mine <= max(TITLE_FLOOR, TITLE_FACTOR * dutch):
-        return []
-    return [slide.origin.finding(("translations", lang, "title"), (
-        f"de titel van de vertaling ({lang}) is veel langer dan de Nederlandse ({mine} tegen {dutch} tekens); "
-        "een lange titel leest traag en past misschien niet; maak hem korter"), severity="warning",
-        code="translation-title")]
+    message = title_length_message(slide, lang, title)
+    return [slide.origin.finding(("translations", lang, "title"), message, severity="warning",
+                                 code="translation-title")] if message else []
 
 
 def _length_findings(slide: Slide, lang: str, fields: list[tuple[tuple, str]], rules: LanguageRules) -> list[Finding]:
     findings = []
     for path, text in fields:
         for sentence in translation_sentences(text):
-            count = len(translation_words(sentence))
-            if count > rules.sentence_warn:
-                limit = rules.sentence_error if count > rules.sentence_error else rules.sentence_warn
-                findings.append(slide.origin.finding(path, (
-                    f"in de vertaling ({lang}) heeft deze zin {count} woorden; meer dan {limit} is te lang om snel "
-                    f"te lezen op een scherm ('{_short(sentence)}'); maak er twee korte zinnen van"),
-                    severity="warning", code="translation-sentence-length"))
-    total = sum(len(translation_words(text)) for _, text in fields)
-    if total > rules.slide_words_warn:
-        severity = "error" if total > rules.slide_words_error else "warning"
-        limit = rules.slide_words_error if severity == "error" else rules.slide_words_warn
-        findings.append(slide.origin.finding(("translations", lang, "title"), (
-            f"de vertaling ({lang}) heeft {total} woorden; meer dan {limit} is te veel voor één scherm; "
-            "maak de vertaling korter (ook een vertaling is in eenvoudige taal), of maak er twee dia's van"),
-            severity=severity, code="translation-words"))
+            message = sentence_length_message(lang, sentence, rules)
+            if message:
+                findings.append(slide.origin.finding(path, message, severity="warning",
+                                                     code="translation-sentence-length"))
+    too_many = words_message(lang, [text for _, text in fields], rules)
+    if too_many:
+        findings.append(slide.origin.finding(("translations", lang, "title"), too_many[1], severity=too_many[0],
+                                             code="translation-words"))
     return findings
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import Mapping
 
 from pydantic import BaseModel
 
@@ -21,9 +22,13 @@ from ..yamlsource import Document, read_documents
 YAML_KINDS = {"slides": Slide, "playlists": Playlist, "laws": Law}
 
 
-def load_site(root: Path) -> tuple[Site | None, list[Finding]]:
-    """The validated site and all findings; the site is None when there are errors."""
+def load_site(root: Path, drafts: Mapping[str, bytes] | None = None) -> tuple[Site | None, list[Finding]]:
+    """The validated site and all findings; the site is None when there are errors.
+
+    `drafts`: YAML files as they would be, by path relative to the root (the studio's unsaved
+    edits, a new slide not yet on disk), read instead of the files on disk."""
     root = root.resolve()
+    drafts = {root / name: data for name, data in (drafts or {}).items()}
     findings: list[Finding] = []
     config = _load_config(root, findings)
     context = {"timezone": config.timezone if config else DEFAULT_TZ}
@@ -31,11 +36,11 @@ def load_site(root: Path) -> tuple[Site | None, list[Finding]]:
     unreadable_ids: set[str] = set()  # ids of items with errors: known, so references to them don't cascade
     for folder, model in YAML_KINDS.items():
         loaded[folder] = []
-        for path in _yaml_files(root / folder):
-            documents, problems = read_documents(path, root)
+        for path in _yaml_files(root / folder, drafts):
+            documents, problems = read_documents(path, root, drafts.get(path))
             findings += problems
             if problems and not documents:
-                unreadable_ids |= _ids_in_text(path)
+                unreadable_ids |= _ids_in_text(drafts.get(path) or path.read_bytes())
             for doc in documents:
                 for item_path in _items(doc, folder, findings):
                     obj, problems = validate(model, doc, item_path, context)
@@ -128,9 +133,9 @@ def clock_time_warnings(value, doc: Document, path: tuple) -> list[Finding]:
 _ID_LINE = re.compile(r"^\s*(?:-\s*)?id:\s*['\"]?([a-z0-9-]+)", re.M)
 
 
-def _ids_in_text(path: Path) -> set[str]:
+def _ids_in_text(raw: bytes) -> set[str]:
     """Ids in a file YAML cannot read, so references to them are not reported as missing too."""
-    return set(_ID_LINE.findall(path.read_bytes().decode("utf-8", "replace")))
+    return set(_ID_LINE.findall(raw.decode("utf-8", "replace")))
 
 
 def _value_at(doc: Document, path: tuple):
@@ -140,10 +145,9 @@ def _value_at(doc: Document, path: tuple):
     return data
 
 
-def _yaml_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+def _yaml_files(folder: Path, drafts: Mapping[Path, bytes]) -> list[Path]:
+    on_disk = [p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()] if folder.is_dir() else []
+    return sorted({*on_disk, *(p for p in drafts if p.parent == folder)})
 
 
 def _items(doc: Document, folder: str, findings: list[Finding]) -> list[tuple]:

@@ -28,6 +28,7 @@ from ..errors import NarrowcastError
 from .dashboard import routes as dashboard_routes
 from .publishing import routes as publishing_routes
 from .preview import mount as preview_mount
+from .studio import routes as studio_routes
 from .events import event_stream
 from .guard import SameOriginGuard
 from .health import (MAX_HEARTBEAT_BYTES, MAX_PLAYS_BYTES, BadBody, ScreenGate, heartbeat_limit, parse_heartbeat,
@@ -53,7 +54,7 @@ def create_app(server: "Server") -> Starlette:
     async def home(request: Request) -> Response:
         links = "".join(f'<li><a href="player/?screen={s}">{s}</a></li>' for s in sorted(server.versions))
         return Response(f"<!doctype html><meta charset=utf-8><title>narrowcast</title><h1>narrowcast</h1>"
-                        f"<p><a href=\"dashboard\">Dashboard</a></p><p>Speler per scherm:</p><ul>{links}</ul>",
+                        f"<p><a href=\"studio\">Studio</a> · <a href=\"dashboard\">Dashboard</a></p><p>Speler per scherm:</p><ul>{links}</ul>",
                         media_type="text/html")
 
     # The published site's config (the server reads it at start beside output/); with nothing
@@ -72,6 +73,7 @@ def create_app(server: "Server") -> Starlette:
         *dashboard_routes(server),
         *publishing_routes(server),
         *preview_mount(server),  # /preview/: the working copy, for staff
+        *studio_routes(server),  # /studio: staff write, check, preview and propose slides
         Route("/healthz", healthz),
         *_output_routes(server),
     ]

@@ -149,7 +149,7 @@ def _session_routes(server: "Server", login_page) -> list[Route]:
         old = session_token(request)
         if old:
             server.records.end_session(old)  # a session id planted before the login is never kept
-        response = RedirectResponse("/dashboard", status_code=303)
+        response = RedirectResponse(_next_page(str(form.get("next", ""))), status_code=303)
         set_session_cookie(response, request, server.records.new_session(name, server.clock()))
         return response
 
@@ -162,6 +162,14 @@ def _session_routes(server: "Server", login_page) -> list[Route]:
         return response
 
     return [Route("/login", login, methods=["GET", "POST"]), Route("/logout", logout, methods=["POST"])]
+
+
+NEXT_PAGES = ("/dashboard", "/studio", "/preview/")
+
+
+def _next_page(asked: str) -> str:
+    """Where a login leads: the staff page that asked for it (only our own pages), else the dashboard."""
+    return asked if asked.startswith(NEXT_PAGES) and "//" not in asked and "\\" not in asked else "/dashboard"
 
 
 def _action_routes(server: "Server", api) -> list[Route]:

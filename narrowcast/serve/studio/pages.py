@@ -1,0 +1,306 @@
+"""The studio's routes: the overview, the slide editor with its live preview, new slides, review.
+
+Pages are forms that work without script; static/editor.js adds the live preview while typing
+(POST /api/studio/voorbeeld, JSON) and the marks at the words. Saving goes through
+content/roundtrip.py: the author's comments, order and quoting stay, and a file changed on disk
+since the editor loaded it is never overwritten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ...assets.icons import dutch_words
+from ...errors import NarrowcastError
+from ..auth import login_needed, needs_login
+from ..health import read_json
+from . import forms
+from .drafts import Draft, draft_failed, draft_in_worker, studio_dir
+from .views import STATUSES, editable, filtered, slide_rows
+
+if TYPE_CHECKING:
+    from ..server import Server
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+PAGE_POLICY = ("default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; "
+               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+MAX_DRAFT_BYTES = 256_000
+_TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader([HERE / "templates", HERE.parent / "templates"]), autoescape=True,
+                                trim_blocks=True, lstrip_blocks=True)
+
+
+@lru_cache(maxsize=8)
+def static_name(name: str) -> str:
+    """A static file's name with its content hash (`editor.1a2b3c4d.js`): cached for good, never stale."""
+    digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:8]
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}.{digest}.{ext}"
+
+
+_TEMPLATES.globals["static"] = lambda name: f"/studio/static/{static_name(name)}"
+_TEMPLATES.globals["STATUSES"] = STATUSES
+
+
+def page(html: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store",
+                                                           "Content-Security-Policy": PAGE_POLICY})
+
+
+def render(template: str, **values) -> str:
+    return _TEMPLATES.get_template(template).render(**values)
+
+
+def routes(server: "Server") -> list[BaseRoute]:
+    def login_page() -> Response:  # the shared login form (its styles are inline: not under the studio's policy)
+        html = _TEMPLATES.get_template("login.html").render(message="Log in om de studio te gebruiken.", next="/studio")
+        return HTMLResponse(html, status_code=401, headers={"Cache-Control": "no-store"})
+
+    staff = needs_login(server, login_page)
+    api = needs_login(server, login_needed)
+    drafts = DraftQueue(server)
+
+    @staff
+    async def overview(request: Request, user: str) -> Response:
+        query, status = request.query_params.get("zoek", "")[:200], request.query_params.get("status", "")
+        status = status if status in STATUSES else ""
+        preview = _wake_preview(server)
+        working, findings = await asyncio.to_thread(_working, server)
+        if working is None:
+            return page(render("broken.html", user=user, findings=[f for f in findings if f.is_error][:50]), 200)
+        rows = await asyncio.to_thread(slide_rows, server, working, preview, server.clock())
+        shown = filtered(rows, query, status)
+        return page(render("overview.html", user=user, rows=shown, total=len(rows), query=query, status=status,
+                           building=preview is None, review=working.config.review, here="dias"))
+
+    @staff
+    async def editor(request: Request, user: str) -> Response:
+        ident = request.path_params["slide"]
+        working, findings = await asyncio.to_thread(_working, server)
+        if working is None:
+            return page(render("broken.html", user=user, findings=[f for f in findings if f.is_error][:50]), 200)
+        found = await asyncio.to_thread(editable, server.root, working, ident)
+        if found is None:
+            return page(render("missing.html", user=user, ident=ident), 404)
+        raw = request.query_params.get("weergave") == "yaml"
+        return page(_editor_html(user, found, working, raw, saved=request.query_params.get("opgeslagen") == "1"))
+
+    @staff
+    async def save(request: Request, user: str) -> Response:
+        ident = request.path_params["slide"]
+        form = await request.form()
+        typed = {key: str(value) for key, value in form.items() if isinstance(value, str)}
+        members = [str(v) for v in form.getlist("afspeellijst")] if "afspeellijsten" in typed else None
+        working, _ = await asyncio.to_thread(_working, server)
+        found = await asyncio.to_thread(editable, server.root, working, ident) if working else None
+        if found is None:
+            return page(render("missing.html", user=user, ident=ident), 404)
+        try:
+            await asyncio.to_thread(_save, server.root, found, typed)
+            if members is not None:
+                await asyncio.to_thread(_save_playlists, server.root, working, ident, set(members))
+        except NarrowcastError as exc:
+            raw = "yaml" in typed
+            return page(_editor_html(user, found, working, raw, problem=str(exc), typed=typed), 409)
+        return RedirectResponse(f"/studio/slides/{quote(ident)}?opgeslagen=1" + ("&weergave=yaml" if "yaml" in typed else ""),
+                                status_code=303)
+
+    @staff
+    async def new(request: Request, user: str) -> Response:
+        if request.method == "GET":
+            return page(render("new.html", here="dias", user=user, layouts=forms.LAYOUTS, typed={}, problem=""))
+        form = await request.form()
+        typed = {key: str(value).strip() for key, value in form.items() if isinstance(value, str)}
+        try:
+            ident = await asyncio.to_thread(_new_slide, server.root, typed)
+        except NarrowcastError as exc:
+            return page(render("new.html", here="dias", user=user, layouts=forms.LAYOUTS, typed=typed,
+                               problem=str(exc)), 422)
+        return RedirectResponse(f"/studio/slides/{quote(ident)}", status_code=303)
+
+    @api
+    async def draft(request: Request, user: str) -> Response:
+        data, refused = await read_json(request, MAX_DRAFT_BYTES)
+        if refused:
+            return refused
+        try:
+            file, text, document = await asyncio.to_thread(_draft_text, server.root, data)
+        except NarrowcastError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        result = await drafts.render(user, file, text.encode("utf-8"), document)
+        if result is None:
+            return JSONResponse({"superseded": True}, status_code=409)
+        return JSONResponse(_draft_json(result), headers={"Cache-Control": "no-store"})
+
+    async def media(request: Request) -> Response:
+        name = request.path_params["name"]
+        path = studio_dir(server.root) / "media" / name
+        if not _safe(name) or not path.is_file():
+            return Response("niet gevonden", status_code=404)
+        return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+    async def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        stem, _, ext = name.rpartition(".")
+        original = f"{stem.rpartition('.')[0]}.{ext}"
+        if not _safe(original) or not (STATIC / original).is_file() or static_name(original) != name:
+            return Response("niet gevonden", status_code=404)
+        kind = {"js": "text/javascript", "css": "text/css"}.get(ext, "application/octet-stream")
+        return FileResponse(STATIC / original, media_type=kind, headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+    from .review import review_routes
+
+    return [
+        Route("/studio", overview),
+        *review_routes(server, staff, page, render),
+        Route("/studio/nieuw", new, methods=["GET", "POST"]),
+        Route("/studio/slides/{slide}", editor, methods=["GET"]),
+        Route("/studio/slides/{slide}", save, methods=["POST"]),
+        Route("/api/studio/voorbeeld", draft, methods=["POST"]),
+        Route("/studio/media/{name}", staff(lambda request, _user: media(request))),
+        Route("/studio/static/{name}", static),
+    ]
+
+
+def _working(server: "Server"):
+    from ...content.load import load_site
+
+    return load_site(server.root)
+
+
+def _wake_preview(server: "Server") -> dict | None:
+    """The preview's data (thumbnails, findings); asking for it wakes a sleeping preview."""
+    from ..preview import page_data
+
+    preview = server.preview_server
+    if preview is None:
+        return None
+    preview.wake()
+    return page_data(preview)
+
+
+def _safe(name: str) -> bool:
+    return bool(name) and "/" not in name and not name.startswith(".") and len(name) < 200
+
+
+def _editor_html(user: str, found, working, raw: bool, saved: bool = False, problem: str = "",
+                 typed: dict | None = None) -> str:
+    languages = sorted({lang for slide in working.slides.values() for lang in slide.translations}
+                       | set((found.data.get("translations") or {}).keys()))
+    playlists = [{"id": p.id, "name": p.name, "member": any(item.slide == found.data.get("id") for item in p.items),
+                  "via": sorted({item.tag for item in p.items if item.tag and item.tag in (found.data.get("tags") or [])})}
+                 for p in working.playlists.values()]
+    return render("editor.html", here="dias", user=user, slide=found, playlists=playlists, fields=forms.FIELDS, translated=forms.TRANSLATED,
+                  layouts=forms.LAYOUTS, shown=forms.shown, languages=languages, raw=raw, saved=saved,
+                  problem=problem, typed=typed, icons=dutch_words(), dutch=working.config.language)
+
+
+def _save(root: Path, found, typed: dict[str, str]) -> None:
+    from ...content import roundtrip
+
+    base = typed.get("version", "")
+    if "yaml" in typed:
+        text = typed["yaml"].replace("\r\n", "\n")
+    else:
+        languages = list((found.data.get("translations") or {}).keys())
+        changed = forms.changes(found.data, typed, languages)
+        if not changed:
+            return
+        text = roundtrip.edited_text(found.text.replace("\r\n", "\n"), changed, found.document, found.file)
+    _refuse_errors(root, found.file, text)
+    if "yaml" in typed:
+        roundtrip.save_text(root, Path(found.file), text, base)
+    else:
+        roundtrip.save_fields(root, Path(found.file), changed, base, found.document)
+
+
+def _save_playlists(root: Path, working, slide_id: str, members: set[str]) -> None:
+    """The slide in exactly the playlists ticked (named by id; a tag's reach is left alone)."""
+    from ...content import roundtrip
+
+    for playlist in working.playlists.values():
+        roundtrip.set_playlist_member(root, Path(playlist.origin.file), playlist.id, slide_id, playlist.id in members)
+
+
+def _refuse_errors(root: Path, file: str, text: str) -> None:
+    """A file is saved only when it reads without errors (others' broken files do not count)."""
+    from ...content.load import load_site
+
+    _, findings = load_site(root, {file: text.encode("utf-8")})
+    errors = [f for f in findings if f.is_error and f.file == file]
+    if errors:
+        listed = "; ".join(f"regel {f.line}: {f.field + ': ' if f.field else ''}{f.message}" for f in errors[:5])
+        raise NarrowcastError(f"zo kan {file} niet worden opgeslagen: {listed}")
+
+
+def _new_slide(root: Path, typed: dict[str, str]) -> str:
+    """A new slide file from the new-slide form; returns its id."""
+    from ...content import roundtrip
+
+    title = typed.get("title", "")
+    if not title:
+        raise NarrowcastError("geef de dia een titel")
+    layout = typed.get("layout") if typed.get("layout") in forms.LAYOUTS else "standard"
+    ident = typed.get("id") or forms.slug(title)
+    roundtrip.new_slide(root, {"id": ident, "layout": None if layout == "standard" else layout, "title": title,
+                               "text": "Schrijf hier de tekst."})
+    return ident
+
+
+def _draft_text(root: Path, data) -> tuple[str, str, int]:
+    """(file, its text as it would be saved, the slide's document in it) from an editor's draft request."""
+    from ...content import roundtrip
+    from ...content.load import load_site
+    from .views import editable
+
+    if not isinstance(data, dict) or not isinstance(data.get("slide"), str):
+        raise NarrowcastError("stuur {\"slide\": id, \"fields\": {...}} of {\"slide\": id, \"yaml\": \"...\"}")
+    site, _ = load_site(root)
+    found = editable(root, site, data["slide"]) if site else None
+    if found is None:
+        raise NarrowcastError(f"dia {data['slide']} is niet gevonden in de werkmap")
+    if isinstance(data.get("yaml"), str):
+        return found.file, data["yaml"], found.document
+    fields = data.get("fields")
+    if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+        raise NarrowcastError("fields: een object met tekst per veld")
+    languages = list((found.data.get("translations") or {}).keys())
+    changed = forms.changes(found.data, fields, languages)
+    text = found.text.replace("\r\n", "\n")
+    return found.file, roundtrip.edited_text(text, changed, found.document, found.file) if changed else text, found.document
+
+
+def _draft_json(draft: Draft) -> dict:
+    return {"ok": draft.ok, "slide": draft.slide, "error": draft.error,
+            "images": [{"look": i.look, "label": i.label, "size": i.size, "width": i.width, "height": i.height,
+                        "url": f"/studio/media/{i.image}"} for i in draft.images],
+            "findings": [f.as_dict() for f in draft.findings], "marks": draft.marks}
+
+
+class DraftQueue:
+    """One draft at a time per user and file; a draft overtaken by a newer one while waiting is skipped."""
+
+    def __init__(self, server: "Server"):
+        self.server = server
+        self.latest: dict[tuple[str, str], int] = {}
+        self.lock = asyncio.Lock()
+
+    async def render(self, user: str, file: str, text: bytes, document: int) -> Draft | None:
+        key = (user, file)
+        number = self.latest[key] = self.latest.get(key, 0) + 1
+        async with self.lock:
+            if self.latest[key] != number:
+                return None  # typing went on: the newer draft is waiting
+            server = self.server
+            return await server.builder.call(draft_failed, draft_in_worker, server.root, file, text, document,
+                                             server.clock(), server.jobs, studio_dir(server.root))
