@@ -14,6 +14,7 @@ from ..check.readability import flesch_douma, flesch_douma_band, words
 from ..check.legibility import static_findings
 from ..schedule.looplength import loop_findings, screen_language_findings
 from ..check.readingtime import reading_seconds
+from ..check.owners import owner, slide_spans
 from ..errors import Finding, summary
 from ..content.load import load_site
 from ..content.model import Site
@@ -45,11 +46,11 @@ def slide_rows(site: Site, findings: list[Finding]) -> list[dict]:
     Flesch-Douma and band, reading time, findings."""
     by_slide_errors: Counter = Counter()
     by_slide_warnings: Counter = Counter()
-    spans = _slide_spans(site)
+    spans = slide_spans(site)
     for finding in findings:
-        owner = _owner(spans, finding)
-        if owner:
-            (by_slide_errors if finding.is_error else by_slide_warnings)[owner] += 1
+        whose = owner(spans, finding)
+        if whose:
+            (by_slide_errors if finding.is_error else by_slide_warnings)[whose] += 1
     rows = []
     checks = site.config.checks
     for slide in site.slides.values():
@@ -64,29 +65,6 @@ def slide_rows(site: Site, findings: list[Finding]) -> list[dict]:
                      "duration": slide.duration, "errors": by_slide_errors[slide.id],
                      "warnings": by_slide_warnings[slide.id]})
     return rows
-
-
-def _slide_spans(site: Site) -> dict[str, list[tuple[int, str | None]]]:
-    """Per file, the first line of each slide, so a finding's line tells whose it is.
-
-    A law phase starts at its before:/after: block; the law's own first line starts no one's,
-    so a finding on its dates is not counted for the phase of the law above it in the file.
-    """
-    spans: dict[str, list[tuple[int, str | None]]] = {}
-    for slide in site.slides.values():
-        if slide.phase is not None:
-            spans.setdefault(slide.origin.file, []).append((slide.phase.law.origin.line(), None))
-        spans.setdefault(slide.origin.file, []).append((slide.origin.line(), slide.id))
-    return {file: sorted(lines, key=lambda span: (span[0], span[1] is not None, span[1] or ""))
-            for file, lines in spans.items()}
-
-
-def _owner(spans: dict[str, list[tuple[int, str | None]]], finding: Finding) -> str | None:
-    owner = None
-    for line, ident in spans.get(finding.file, []):
-        if line <= finding.line:
-            owner = ident
-    return owner
 
 
 def format_findings(findings: list[Finding], root: Path, site: Site | None = None) -> dict:

@@ -119,17 +119,6 @@ def _documents(text: str) -> list[tuple[str, str]]:
     return chunks
 
 
-def document_lines(text: str) -> list[tuple[int, int]]:
-    """Each document's first and last line (1-based, comment lines before it included): which
-    findings of a file belong to which slide."""
-    spans, line = [], 1
-    for head, body in _documents(text):
-        first = line + head.count("\n")
-        line = first + body.count("\n")
-        spans.append((line - body.count("\n") - head.count("\n"), max(first, line - (1 if body.endswith("\n") else 0))))
-    return spans
-
-
 def _trailer(text: str, chunks: list[tuple[str, str]]) -> str:
     """What follows the last document (comment lines, a final `---` or `...`)."""
     used = sum(len(h) + len(b) for h, b in chunks)
@@ -175,6 +164,102 @@ def set_playlist_member(root: Path, path: Path, playlist_id: str, slide_id: str,
                        else [item for item in listed if not (isinstance(item, dict) and item.get("slide") == slide_id)]}
     _write(target, _wrap(new_text, form), name, lambda written: _reads_as(written, root, expected, name), replaces=raw)
     return True
+
+
+def set_playlist_items(root: Path, path: Path, playlist_id: str, order: Sequence[int], base: str) -> str:
+    """Put a playlist's items in `order` (their indexes as loaded; an index left out is removed) unless
+    the file changed since `base`; returns the new version. Each item keeps its own comments (on its
+    lines and the comment lines just above it); those above a removed item stay, above the item that
+    followed it. The other documents of the file keep every byte."""
+    root = Path(root).resolve()
+    target, name = _target(root, path)
+    raw = _current(target, name, base)
+    documents, problems = read_documents(target, root, raw)
+    index = next((i for i, d in enumerate(documents) if isinstance(d.data, dict) and d.data.get("id") == playlist_id), None)
+    if problems or index is None:
+        raise SaveRefused(f"{name}: afspeellijst {playlist_id} staat er niet (goed) in; pas het bestand zelf aan")
+    text, form = _unwrap(raw)
+    chunks = _documents(text)
+    head, body = chunks[index]
+    doc = _one_mapping(body, name)
+    items, listed = doc.get("items"), documents[index].data.get("items")
+    if not isinstance(items, CommentedSeq) or not isinstance(listed, list) or len(listed) != len(items):
+        raise SaveRefused(f"{name}: items is geen lijst; pas het bestand zelf aan")
+    order = list(order)
+    if len(set(order)) != len(order) or not all(type(i) is int and 0 <= i < len(items) for i in order):
+        raise SaveRefused(f"{name}: die volgorde past niet bij de lijst in het bestand; open de afspeellijst opnieuw")
+    if order == list(range(len(items))):
+        return base
+    _refuse_shared(items, ("items",), _Edit(name, DoubleQuotedScalarString, []))
+    _reorder(doc, items, order)
+    dumped = _dump(doc, {"explicit_start": False}, _indentation(doc))
+    new_text = "".join(h + (dumped if i == index else b) for i, (h, b) in enumerate(chunks)) + _trailer(text, chunks)
+    expected = [d.data for d in documents]
+    expected[index] = {**expected[index], "items": [listed[i] for i in order]}
+    new_raw = _wrap(new_text, form)
+    _write(target, new_raw, name, lambda written: _reads_as(written, root, expected, name), replaces=raw)
+    return hashlib.sha256(new_raw).hexdigest()
+
+
+def add_playlist_slide(root: Path, path: Path, playlist_id: str, slide_id: str, base: str) -> str:
+    """`- slide: <id>` at the end of a playlist's items unless the file changed since `base` or the
+    slide is named there already; returns the new version."""
+    root = Path(root).resolve()
+    target, name = _target(root, path)
+    _current(target, name, base)  # set_playlist_member checks again that nothing changed while it wrote
+    if not set_playlist_member(root, path, playlist_id, slide_id, True):
+        raise SaveRefused(f"dia {slide_id} staat al in afspeellijst {playlist_id}")
+    return file_version(target)
+
+
+def _reorder(doc: CommentedMap, seq: CommentedSeq, order: list[int]) -> None:
+    """seq's items in `order` (indexes), each with the comment lines above it and its own comments."""
+    count = len(seq)
+    tails = [_take_tail(seq, i) for i in range(count)]  # the comment lines after item i: above item i + 1
+    entry = doc.ca.items.get("items")
+    first = entry[3] if entry and len(entry) > 3 and entry[3] else []  # ruamel keeps those above item 0 on the key
+    leads = ["".join(" " * (token.start_mark.column if token.value.strip() else 0) + token.value for token in first),
+             *tails[:-1]]
+    trailing, carried = tails[-1], ""
+    for i in range(count):  # the comment lines above a removed item stay, above the next item that is kept
+        if i in order:
+            leads[i], carried = carried + leads[i], ""
+        else:
+            carried += leads[i]
+    trailing = carried + trailing
+    if not order:  # an empty list is written `items: []`; its comment lines go before it
+        _empty_items(doc, trailing)
+        return
+    kept = [(seq[i], seq.ca.items.get(i)) for i in order]  # a flow item's end-of-line comment is the list's
+    while len(seq):
+        seq.pop()
+    seq.ca.items.clear()
+    for at, (item, comment) in enumerate(kept):
+        seq.append(item)
+        if comment:
+            seq.ca.items[at] = comment
+    if entry:
+        entry[3] = None
+    lead = leads[order[0]]
+    if lead:
+        tokens = [CommentToken(line.lstrip(" ") if line.strip() else "\n", CommentMark(len(line) - len(line.lstrip(" "))
+                                                                                if line.strip() else 0))
+                  for line in lead.splitlines(keepends=True)]
+        doc.ca.items.setdefault("items", [None, None, None, None])[3] = tokens
+    for at, i in enumerate(order[1:], start=1):
+        _give_tail(seq, at - 1, leads[i])
+    _give_tail(seq, len(seq) - 1, trailing)
+
+
+def _empty_items(doc: CommentedMap, comments: str) -> None:
+    empty = CommentedSeq()
+    empty.fa.set_flow_style()
+    doc["items"] = empty
+    doc.ca.items.pop("items", None)
+    keys = list(doc)
+    before = keys.index("items") - 1
+    if comments and len(keys) > 1:
+        _give_tail(doc, keys[before] if before >= 0 else keys[-1], comments)
 
 
 def _one_mapping(body: str, name: str) -> CommentedMap:

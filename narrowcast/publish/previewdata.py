@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from ..commands.check import _owner, _slide_spans  # the rule `check` uses for whose finding it is
+from ..check.owners import owner, slide_spans
 from ..content.fields import DAY_NAMES
 from ..content.lawfacts import filled
 from ..content.model import Site, Slide
@@ -37,10 +37,10 @@ def preview_data(site: Site, now: datetime, plans: list[Plan], sheets: list[Plan
                  variants: list["Variant"], findings: list[Finding]) -> dict:
     """The page data: `plans` are the real screens' at `now`, `sheets` those and the stand-ins' (contact sheets)."""
     tz = ZoneInfo(site.config.timezone)
-    spans, by_slide, other = _slide_spans(site), {}, []
+    spans, by_slide, other = slide_spans(site), {}, []
     for finding in findings:
-        owner = _owner(spans, finding)
-        (by_slide.setdefault(owner, []) if owner else other).append(_finding(finding))
+        whose = owner(spans, finding)
+        (by_slide.setdefault(whose, []) if whose else other).append(_finding(finding))
     seen_looks: dict[str, "Look"] = {look.id: look for _, look, _ in variants}
     return {
         "site": site.config.site, "moment": _moment(now, tz), "review": site.config.review,

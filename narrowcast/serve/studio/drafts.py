@@ -56,23 +56,23 @@ def studio_dir(root: Path) -> Path:
 def draft_in_worker(root: Path, rel: str, text: bytes, document: int, now: datetime, jobs: int, out: Path) -> Draft:
     """Runs in the build worker: load the folder with the draft, render and check the slide in
     document `document` of file `rel`."""
+    from ...check.owners import owner, slide_spans
     from ...content.load import load_site
-    from ...content.roundtrip import document_lines
     from ..builder import unexpected
 
     try:
         site, findings = load_site(root, {rel: text})
-        spans = document_lines(text.decode("utf-8-sig").replace("\r\n", "\n"))
-        first, last = spans[document] if document < len(spans) else (1, 10**9)
-        mine = [f for f in findings if f.file == rel and (not f.line or first <= f.line <= last)]
-        if site is None:
-            problems = mine or [f for f in findings if f.is_error]
+        if site is None:  # which slide a finding is about cannot be told: this file's findings
+            problems = [f for f in findings if f.file == rel] or [f for f in findings if f.is_error]
             return Draft(ok=False, findings=tuple(_ordered(problems)), error="de dia kan zo niet gelezen worden")
         slide = next((s for s in site.slides.values()
                       if s.origin.file == rel and s.origin.doc.index == document and s.phase is None), None)
         if slide is None:
-            return Draft(ok=False, findings=tuple(_ordered(mine)), error=f"in {rel} staat hier geen dia")
-        return _rendered(root, site, slide, mine, (first, last), now, jobs, out)
+            return Draft(ok=False, findings=tuple(_ordered([f for f in findings if f.file == rel])),
+                         error=f"in {rel} staat hier geen dia")
+        spans = slide_spans(site)
+        return _rendered(root, site, slide, lambda found: [f for f in found if owner(spans, f) == slide.id],
+                         findings, now, jobs, out)
     except Exception as exc:  # noqa: BLE001 - reported beside the editor; the server goes on
         from ..builder import retire_renderer
 
@@ -84,8 +84,8 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
     return sorted(set(findings), key=lambda f: (not f.is_error, f.line, f.message))
 
 
-def _rendered(root: Path, site, slide, findings: list[Finding], lines: tuple[int, int], now: datetime, jobs: int,
-              out: Path) -> Draft:
+def _rendered(root: Path, site, slide, own, findings: list[Finding], now: datetime, jobs: int, out: Path) -> Draft:
+    """`own(findings)`: those about this slide."""
     from ...assets.themes import load_theme
     from ...check.content import language_findings
     from ...check.legibility import legibility_findings, static_findings
@@ -103,12 +103,9 @@ def _rendered(root: Path, site, slide, findings: list[Finding], lines: tuple[int
     picked = list(firsts.values())
     render_slides([job for _, job in picked], out, renderer, RenderCache.beside(root / "output"))
     _forget_old_pictures(out / "media", {job.png_name for _, job in picked})
-    def own(found: list[Finding]) -> list[Finding]:
-        return [f for f in found if f.file == slide.origin.file and lines[0] <= f.line <= lines[1]]
-
-    checked = own(language_findings(site, out / "checks.memo") + static_findings(site))
-    legible = own(legibility_findings(site, measured(site, [job for _, job in picked])))
-    everything = _ordered(findings + checked + legible)
+    checked = language_findings(site, out / "checks.memo") + static_findings(site)
+    legible = legibility_findings(site, measured(site, [job for _, job in picked]))
+    everything = _ordered(own(findings + checked + legible))
     images = tuple(DraftImage(look.id, ", ".join(s.name for s in look.screens), f"{job.width} × {job.height}",
                               job.png_name, job.width, job.height) for look, job in picked)
     return Draft(ok=True, slide=slide.id, images=images, findings=tuple(everything),

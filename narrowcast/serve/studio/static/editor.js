@@ -64,8 +64,8 @@
         var img = document.createElement('img');
         img.src = image.url;
         img.alt = 'Voorbeeld op ' + image.label + ' (' + image.size + ')';
-        img.width = Math.round(image.width / 4);
-        img.height = Math.round(image.height / 4);
+        img.width = Math.round(image.width / 5);
+        img.height = Math.round(image.height / 5);
         var caption = document.createElement('figcaption');
         caption.textContent = image.label + ', ' + image.size;
         figure.appendChild(img);
