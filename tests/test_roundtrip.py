@@ -352,3 +352,53 @@ def test_a_slide_joins_and_leaves_a_playlist_and_the_authors_comments_stay(tmp_p
         + "  - slide: nieuw\n"
     with pytest.raises(NarrowcastError, match="afspeellijst balie staat er niet"):
         roundtrip.set_playlist_member(root, Path("playlists/hal.yaml"), "balie", "nieuw", True)
+
+
+def test_a_playlists_items_are_put_in_a_new_order_and_each_keeps_its_own_comments(tmp_path: Path):
+    root = folder(tmp_path)
+    path = root / "playlists/hal.yaml"
+    path.write_text(PLAYLIST, encoding="utf-8")
+    version = roundtrip.set_playlist_items(root, Path("playlists/hal.yaml"), "hal", [2, 0, 1], file_version(path))
+    assert path.read_text("utf-8") == (
+        "# De hal: wat iedereen ziet die binnenkomt.\nid: hal\nname: Hal\nfallback: welkom\nitems:\n"
+        "  # met de hand: de derde pas na overleg\n  - slide: drie\n  - slide: een   # altijd eerst\n  - slide: twee\n")
+    assert version == file_version(path)
+    back = roundtrip.set_playlist_items(root, Path("playlists/hal.yaml"), "hal", [1, 2, 0], version)
+    assert path.read_text("utf-8") == PLAYLIST, "moved back, the file is as it was written"
+    assert back == file_version(path)
+
+
+def test_a_removed_item_goes_and_the_comment_lines_above_it_stay(tmp_path: Path):
+    root = folder(tmp_path)
+    path = root / "playlists/hal.yaml"
+    path.write_text(PLAYLIST.replace("  - slide: drie\n", "  - slide: drie\n    duration: 12  # langer\n  - tag: geld\n"),
+                    encoding="utf-8")
+    roundtrip.set_playlist_items(root, Path("playlists/hal.yaml"), "hal", [0, 1, 3], file_version(path))
+    assert path.read_text("utf-8") == PLAYLIST.replace("  - slide: drie\n", "  - tag: geld\n")
+    assert read(root, Path("playlists/hal.yaml"))["items"] == [{"slide": "een"}, {"slide": "twee"}, {"tag": "geld"}]
+
+
+def test_a_playlist_changed_on_disk_after_loading_is_neither_reordered_nor_added_to(tmp_path: Path):
+    root = folder(tmp_path)
+    path = root / "playlists/hal.yaml"
+    path.write_text(PLAYLIST, encoding="utf-8")
+    loaded = file_version(path)
+    by_hand = PLAYLIST.replace("  - slide: twee\n", "  - slide: twee  # door een collega\n")
+    path.write_text(by_hand, encoding="utf-8")
+    with pytest.raises(EditConflict, match="intussen door iemand anders veranderd"):
+        roundtrip.set_playlist_items(root, Path("playlists/hal.yaml"), "hal", [1, 0, 2], loaded)
+    with pytest.raises(EditConflict):
+        roundtrip.add_playlist_slide(root, Path("playlists/hal.yaml"), "hal", "nieuw", loaded)
+    assert path.read_text("utf-8") == by_hand
+    roundtrip.add_playlist_slide(root, Path("playlists/hal.yaml"), "hal", "nieuw", file_version(path))
+    assert path.read_text("utf-8") == by_hand + "  - slide: nieuw\n"
+
+
+@pytest.mark.parametrize("order", [[0, 0, 1], [0, 1, 3], [-1, 0, 1], [0, 1, 2.0]])
+def test_an_order_that_does_not_fit_the_list_is_refused_and_nothing_is_written(tmp_path: Path, order):
+    root = folder(tmp_path)
+    path = root / "playlists/hal.yaml"
+    path.write_text(PLAYLIST, encoding="utf-8")
+    with pytest.raises(NarrowcastError, match="die volgorde past niet"):
+        roundtrip.set_playlist_items(root, Path("playlists/hal.yaml"), "hal", order, file_version(path))
+    assert path.read_text("utf-8") == PLAYLIST

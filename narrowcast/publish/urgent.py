@@ -26,7 +26,8 @@ MAX_TEXT = 140
 MAX_TRANSLATION = 200  # the same message in German or Arabic runs longer than in Dutch; the renderer checks the fit
 _CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})")  # 17:00, 9.30
 _DURATION = re.compile(r"(?:(\d{1,4}) ?(?:u|uur|h))? ?(?:(\d{1,6}) ?(?:m|min|minuut|minuten))?", re.I)  # 2u, 90m, 1u30m
-_OPTIONS = {"translations": "--translation"}  # the API's field → the command line's option, where they differ
+# the API's field → the command line's option, where they differ; the text is an argument, named by its message
+_OPTIONS = {"translations": "--translation", "text": ""}
 
 
 class NoticeError(NarrowcastError):
@@ -34,7 +35,8 @@ class NoticeError(NarrowcastError):
 
     def __init__(self, field: str, message: str):
         self.field, self.message = field, message
-        super().__init__(f"{_OPTIONS.get(field, '--' + field)}: {message}")
+        option = _OPTIONS.get(field, "--" + field)
+        super().__init__(f"{option}: {message}" if option else message)
 
 
 def publish_notice(root: Path, text: str, now: datetime, renderer: "RenderPool", until: datetime | None = None,
@@ -52,17 +54,18 @@ def publish_notice(root: Path, text: str, now: datetime, renderer: "RenderPool",
 
 def create_notice(root: Path, text: str, now: datetime, until: datetime | None = None,
                   screens: list[str] | None = None, icon: str = "informatie", force: str | None = None,
-                  translations: dict[str, str] | None = None) -> Notice:
-    """Check and save a notice (the caller publishes it): the same language checks as any slide."""
-    site, _ = load_and_check(root, force)
+                  translations: dict[str, str] | None = None, user: str | None = None) -> Notice:
+    """Check and save a notice (the caller publishes it): the same language checks as any slide.
+    `user`: who forced it, for the forced log (the server's login; else the account running the command)."""
+    site, _ = load_and_check(root, force, user=user)
     text = " ".join(text.split())
     if not text or len(text) > MAX_TEXT:
-        raise NarrowcastError(f"de tekst van een melding heeft 1 tot {MAX_TEXT} tekens; nu {len(text)}")
+        raise NoticeError("text", f"de tekst van een melding heeft 1 tot {MAX_TEXT} tekens; nu {len(text)}")
     if hidden := hidden_character_problem(text):
-        raise NarrowcastError(f"melding: {hidden}")
+        raise NoticeError("text", f"melding: {hidden}")
     translated = checked_translations(translations or {}, site.config.language)
     problems = notice_findings(site, text) + translation_findings(site, translated)
-    refuse_or_record(root, force, problems, problems)
+    refuse_or_record(root, force, problems, problems, user)
     unknown = [s for s in screens or [] if s not in site.screens]
     if unknown:
         raise NoticeError("screens", f"onbekend scherm: {', '.join(unknown)}; kies uit: {', '.join(site.screens)}")
@@ -185,11 +188,17 @@ def translation_findings(site, translations: dict[str, str]) -> list[Finding]:
 
 
 def cancel_notice(root: Path, notice_id: str, now: datetime, renderer: "RenderPool") -> Notice:
+    notice = end_running_notice(root, notice_id, now)
+    build(root, now, BuildOptions(), renderer)
+    return notice
+
+
+def end_running_notice(root: Path, notice_id: str, now: datetime) -> Notice:
+    """End a running notice at `now` (the caller publishes); else a Dutch error naming the running ones."""
     notice = end_notice(root, notice_id, now)
     if notice is None:
         running = ", ".join(n.id for n in active_notices(root, now)) or "geen"
         raise NarrowcastError(f"geen lopende melding '{notice_id}'; lopende meldingen: {running}")
-    build(root, now, BuildOptions(), renderer)
     return notice
 
 

@@ -31,6 +31,7 @@ from .auth import (LoginThrottle, clear_session_cookie, login_needed, needs_logi
 from .health import BadBody, plays_by_item, read_json, screen_status
 
 if TYPE_CHECKING:
+    from ..state.files import Notice
     from .builder import BuildOutcome
     from .server import Server
 
@@ -93,7 +94,7 @@ REFRESH_SECONDS = 30
 def dashboard_page(server: "Server", user: str, now: datetime, refresh: bool = True) -> str:
     """The dashboard as HTML: exactly `dashboard_data`, in the site's local time."""
     return _TEMPLATES.get_template("dashboard.html").render(data=dashboard_data(server, now), user=user,
-                                                             fmt=_local(server), refresh=refresh,
+                                                             fmt=local_times(server), refresh=refresh,
                                                              refresh_seconds=REFRESH_SECONDS)
 
 
@@ -182,11 +183,11 @@ def _action_routes(server: "Server", api) -> list[Route]:
 
     @api
     async def urgent(request: Request, user: str) -> Response:
-        from ..publish.urgent import NoticeError, create_notice, parse_until
-        from ..review.flow import Refused, require_role
+        from ..publish.urgent import NoticeError
+        from ..review.flow import Refused
 
         try:
-            require_role(server.records, user, "eindredacteur", "een urgente melding maken")
+            may_handle_notices(server, user, "een urgente melding maken")
         except Refused as exc:
             return JSONResponse({"error": str(exc)}, status_code=exc.status)
         data, refused = await read_json(request, MAX_NOTICE_BYTES)
@@ -196,20 +197,49 @@ def _action_routes(server: "Server", api) -> list[Route]:
             asked = notice_request(data)
         except BadBody as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        now, tz = server.clock(), server.site.config.timezone if server.site else DEFAULT_TZ
         try:
-            until = parse_until(asked.until, now, tz)[0] if asked.until is not None else None
-            notice = await asyncio.to_thread(create_notice, server.root, asked.text, now, until, asked.screens,
-                                             asked.icon, translations=asked.translations)
+            notice = await make_notice(server, asked, user)
         except NoticeError as exc:  # named as the API's field, not as the command line's option
             return JSONResponse({"error": f"{exc.field}: {exc.message}", "field": exc.field}, status_code=422)
         except (ValueError, NarrowcastError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=422)
-        await server.rebuild(f"melding {notice.id}")
         return JSONResponse({"id": notice.id, "until": notice.until.isoformat(),
                              "translations": dict(notice.translations)})
 
     return [Route("/api/rebuild", rebuild, methods=["POST"]), Route("/api/urgent", urgent, methods=["POST"])]
+
+
+# --- urgent notices: what POST /api/urgent and the studio's notice page both do ----------------------
+
+def may_handle_notices(server: "Server", user: str, doing: str) -> str:
+    """The user's role when it may make or stop urgent notices (an eindredacteur or beheerder); else `Refused`."""
+    from ..review.flow import require_role
+
+    return require_role(server.records, user, "eindredacteur", doing)
+
+
+async def make_notice(server: "Server", asked: "NoticeRequest", user: str, force: str | None = None) -> "Notice":
+    """Check and save a notice as asked (until as typed), then rebuild so screens show it. The caller
+    checked the role (`may_handle_notices`). Raises NoticeError (naming the field), ContentError
+    (language errors, unless `force` gives the reason), NarrowcastError, ValueError."""
+    from ..publish.urgent import create_notice, parse_until
+
+    now = server.clock()
+    tz = server.site.config.timezone if server.site else DEFAULT_TZ
+    until = parse_until(asked.until, now, tz)[0] if asked.until is not None else None
+    notice = await asyncio.to_thread(create_notice, server.root, asked.text, now, until, asked.screens, asked.icon,
+                                     force, asked.translations, user)
+    await server.rebuild(f"melding {notice.id}")
+    return notice
+
+
+async def stop_notice(server: "Server", notice_id: str, user: str) -> "Notice":
+    """End a running notice now and rebuild, so screens drop it (the caller checked the role)."""
+    from ..publish.urgent import end_running_notice
+
+    notice = await asyncio.to_thread(end_running_notice, server.root, notice_id, server.clock())
+    await server.rebuild(f"melding {notice.id} gestopt door {user}")
+    return notice
 
 
 @dataclass(frozen=True)
@@ -244,7 +274,7 @@ def notice_request(data) -> NoticeRequest:
     return NoticeRequest(text, screens, icon, until, translations)
 
 
-def _local(server: "Server"):
+def local_times(server: "Server"):
     """Moments as the published site's local time, '23-11 10:00' (before a good build: Amsterdam)."""
     tz = ZoneInfo(server.site.config.timezone if server.site else DEFAULT_TZ)
 
