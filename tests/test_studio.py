@@ -196,3 +196,14 @@ def test_every_studio_page_passes_axe(studio, chromium, tmp_path):  # noqa: F811
     assert_none([line for visit in (overview, filtered, editor_with_marks, raw_yaml, new_slide, review)
                  for line in violations_at_each_width(chromium, AXE, server.base, client.cookies, visit)]
                 + violations_at_each_width(chromium, AXE, server.base, None, login))
+
+
+def test_the_house_style_colours_the_studio_only_where_it_stays_readable():
+    from narrowcast.serve.studio.housestyle import contrast, house_css
+
+    tokens = {"background": "#FBF8F2", "text": "#1B2A33", "muted": "#34495E", "accent": "#0E3B2E", "border": "#D9CCB6"}
+    assert house_css(tokens) == (":root { --ink: #1B2A33; --muted: #34495E; --bg: #FBF8F2; --line: #D9CCB6; "
+                                 "--accent: #0E3B2E; }\n")
+    light = house_css({"accent": "#FFD700", "text": "#777777", "background": "#000000", "border": "#eeeeee"})
+    assert "--accent" not in light and "--ink" not in light and "--bg" not in light, light
+    assert round(contrast("#FFFFFF", "#000000"), 1) == 21.0 and house_css({}) == ""

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
 from ..content.fields import DAY_NAMES
-from ..content.lawfacts import filled
 from ..content.load import load_site_or_raise
 from ..errors import NarrowcastError
 from ..publish.source import live_source
 from ..schedule.loop import loop_figures
-from ..schedule.plan import live_in, live_items, next_change_after, plan_screen
+from ..schedule.plan import live_in, plan_screen
+from ..schedule.week import grouped, week_changes
 from ..state.files import active_notices
-
-WEEK = timedelta(days=7)
 
 
 def _when(moment: datetime, tz: ZoneInfo) -> str:
@@ -42,41 +39,6 @@ def screen_now(site, screen, at, notices) -> dict:
             "language_mode": plan.languages.mode if plan.languages else "sequential", "items": rows}
 
 
-def _names(entries: list, site_language: str) -> list[str]:
-    """Entries as people know them: one line per slide, its Dutch title and the languages it comes in."""
-    by_slide: dict[str, tuple[str, list[str]]] = {}
-    for entry in entries:
-        dutch = filled(entry.slide, site_language, entry.days_left, entry.slide.title)  # {datum} as it shows
-        if entry.slide.phase:  # a law's two phases often share a title
-            dutch += " (aankondiging)" if entry.slide.phase.part == "before" else " (geldt nu)"
-        title, langs = by_slide.setdefault(entry.slide.id, (dutch, []))
-        lang = f"+{entry.also}" if entry.also else entry.lang
-        if lang not in langs:
-            langs.append(lang)
-    return [f"{title} ({', '.join(langs)})" if len(langs) > 1 or langs[0].startswith("+") else title
-            for title, langs in by_slide.values()]
-
-
-def week_changes(site, screen, at: datetime, notices) -> list[dict]:
-    """Each moment in the next seven days when what the screen plays changes, with what comes and goes.
-
-    A countdown's new day is no change: the same slide says another number.
-    """
-    def shown(moment) -> dict:
-        return {replace(e.id, day=None): e for e in live_items(site, screen, moment, notices)}
-
-    changes, moment = [], at
-    before = shown(at)
-    while (moment := next_change_after(site, screen, moment, notices)) and moment < at + WEEK:
-        after = shown(moment)
-        if after.keys() != before.keys():
-            changes.append({"at": moment.isoformat(),
-                            "added": _names([after[k] for k in after if k not in before], site.config.language),
-                            "removed": _names([before[k] for k in before if k not in after], site.config.language)})
-        before = after
-    return changes
-
-
 def print_timetable(root: Path, at: datetime, screen_id: str | None, week: bool, fmt: str,
                     working: bool = False) -> None:
     folder, shown = _content_shown(root, working)
@@ -95,7 +57,7 @@ def print_timetable(root: Path, at: datetime, screen_id: str | None, week: bool,
 
     console = Console()
     console.print(_content_line(shown), highlight=False)
-    for names, value in _grouped(result):
+    for names, value in grouped(result):
         console.print(_week_table(names, value, at, tz) if week else _now_table(names, value, at, tz, site))
 
 
@@ -116,19 +78,6 @@ def _content_line(shown: dict) -> str:
     if shown["publication"] is None:
         return "Wat live staat (publishing: direct: de werkmap zelf)."
     return f"Wat live staat: publicatie {shown['publication']} (de werkmap zie je met --working)."
-
-
-def _grouped(result: dict) -> list[tuple[list[str], object]]:
-    """Screens that play exactly the same, as one group: one table instead of three equal ones."""
-    groups: list[tuple[list[str], object]] = []
-    for screen_id, value in result.items():
-        for names, other in groups:
-            if other == value:
-                names.append(screen_id)
-                break
-        else:
-            groups.append(([screen_id], value))
-    return groups
 
 
 def _week_table(names, changes, at, tz):

@@ -21,6 +21,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import BaseRoute, Route
 
 from ...assets.icons import dutch_words
+from ...content.translations import translation_status
 from ...errors import NarrowcastError
 from ..auth import login_needed, needs_login
 from ..health import read_json
@@ -158,11 +159,27 @@ def routes(server: "Server") -> list[BaseRoute]:
         kind = {"js": "text/javascript", "css": "text/css"}.get(ext, "application/octet-stream")
         return FileResponse(STATIC / original, media_type=kind, headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
+    from . import calendar, notices, playlists, screens
     from .review import review_routes
 
+    async def house_style(request: Request) -> Response:
+        from ...assets.themes import load_theme
+        from .housestyle import house_css
+
+        site = server.site
+        try:
+            colours = load_theme(server.root if server.published is None or server.published.snapshot is None
+                                 else server.root / ".state/publishing/trees" / server.published.snapshot,
+                                 site.config.theme).settings.get("colors", {}) if site else {}
+        except Exception:  # noqa: BLE001 - a theme that cannot be read: the studio's own colours
+            colours = {}
+        return Response(house_css(colours), media_type="text/css", headers={"Cache-Control": "no-cache"})
+
     return [
+        Route("/studio/huisstijl.css", house_style),
         Route("/studio", overview),
         *review_routes(server, staff, page, render),
+        *(route for part in (playlists, calendar, notices, screens) for route in part.routes(server, staff, page, render)),
         Route("/studio/nieuw", new, methods=["GET", "POST"]),
         Route("/studio/slides/{slide}", editor, methods=["GET"]),
         Route("/studio/slides/{slide}", save, methods=["POST"]),
@@ -200,7 +217,9 @@ def _editor_html(user: str, found, working, raw: bool, saved: bool = False, prob
     playlists = [{"id": p.id, "name": p.name, "member": any(item.slide == found.data.get("id") for item in p.items),
                   "via": sorted({item.tag for item in p.items if item.tag and item.tag in (found.data.get("tags") or [])})}
                  for p in working.playlists.values()]
-    return render("editor.html", here="dias", user=user, slide=found, playlists=playlists, fields=forms.FIELDS, translated=forms.TRANSLATED,
+    model = working.slides.get(found.data.get("id"))
+    statuses = {lang: translation_status(model, lang).state for lang in (model.translations if model else {})}
+    return render("editor.html", here="dias", user=user, slide=found, playlists=playlists, statuses=statuses, fields=forms.FIELDS, translated=forms.TRANSLATED,
                   layouts=forms.LAYOUTS, shown=forms.shown, languages=languages, raw=raw, saved=saved,
                   problem=problem, typed=typed, icons=dutch_words(), dutch=working.config.language)
 
