@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -54,16 +56,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs")
-    args = parser.parse_args()
+@contextmanager
+def logged_in_studio(prefix: str) -> Iterator[tuple[str, object]]:
+    """The example (prepared as above) served by `narrowcast serve` on 127.0.0.1, and a Chromium page
+    logged in as the redacteur on /studio: (base URL, page). Everything is stopped and removed after."""
     from playwright.sync_api import sync_playwright
 
     from narrowcast.render.browser import find_chromium, launch_args
 
-    work = Path(tempfile.mkdtemp(prefix="nc-screens-"))
-    port = free_port()
+    work, port = Path(tempfile.mkdtemp(prefix=prefix)), free_port()
     base = f"http://127.0.0.1:{port}"
     server = None
     try:
@@ -86,28 +87,38 @@ def main() -> None:
             page.fill("#password", PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_url("**/studio")
-            for _ in range(60):  # the preview's first build makes the thumbnails
-                page.goto(base + "/studio")
-                if not page.locator(".nothumb").count():
-                    break
-                time.sleep(2)
-            page.screenshot(path=str(args.out / "studio-overview.png"), full_page=False)
-            page.goto(base + "/studio/slides/wijzigingen-doorgeven")
-            page.wait_for_selector("#m-text mark", timeout=120_000)
-            page.wait_for_selector("#pictures img")
-            page.wait_for_function("() => [...document.querySelectorAll('#pictures img')].every(i => i.complete)")
-            page.screenshot(path=str(args.out / "studio-editor.png"), full_page=False)
-            page.goto(base + "/studio/voorstellen")
-            page.fill("#message", "Het woord 'indien' erbij, voor de foto")
-            page.click("button:has-text('Voorstellen')")
-            page.wait_for_selector(".proposal", timeout=120_000)
-            page.screenshot(path=str(args.out / "studio-review.png"), full_page=False)
-            browser.close()
+            try:
+                yield base, page
+            finally:
+                browser.close()
     finally:
         if server is not None:
             server.kill()
             server.wait(10)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    args = parser.parse_args()
+    with logged_in_studio("nc-screens-") as (base, page):
+        for _ in range(60):  # the preview's first build makes the thumbnails
+            page.goto(base + "/studio")
+            if not page.locator(".nothumb").count():
+                break
+            time.sleep(2)
+        page.screenshot(path=str(args.out / "studio-overview.png"), full_page=False)
+        page.goto(base + "/studio/slides/wijzigingen-doorgeven")
+        page.wait_for_selector("#m-text mark", timeout=120_000)
+        page.wait_for_selector("#pictures img")
+        page.wait_for_function("() => [...document.querySelectorAll('#pictures img')].every(i => i.complete)")
+        page.screenshot(path=str(args.out / "studio-editor.png"), full_page=False)
+        page.goto(base + "/studio/voorstellen")
+        page.fill("#message", "Het woord 'indien' erbij, voor de foto")
+        page.click("button:has-text('Voorstellen')")
+        page.wait_for_selector(".proposal", timeout=120_000)
+        page.screenshot(path=str(args.out / "studio-review.png"), full_page=False)
     print(f"written: {', '.join(str(args.out / n) for n in ('studio-overview.png', 'studio-editor.png', 'studio-review.png'))}")
 
 

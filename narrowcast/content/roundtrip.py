@@ -85,7 +85,7 @@ def edited_text(text: str, changes: Mapping[str, Value | None], document: int = 
     chunks = _documents(text)
     if not 0 <= document < len(chunks):
         raise SaveRefused(f"{name}: dia {document + 1} staat niet (meer) in dit bestand; open de dia opnieuw")
-    head, body = chunks[document]
+    body = chunks[document][1]
     doc = _one_mapping(body, name)
     indent, edit = _indentation(doc), _Edit(name, _preferred_quote(doc), body.split("\n"))
     for dotted, value in changes.items():
@@ -93,7 +93,7 @@ def edited_text(text: str, changes: Mapping[str, Value | None], document: int = 
     dumped = _dump(doc, {"explicit_start": False}, indent)
     if not body.endswith("\n"):
         dumped = dumped.removesuffix("\n")
-    return "".join(head + (dumped if i == document else b) for i, (head, b) in enumerate(chunks)) + _trailer(text, chunks)
+    return _spliced(text, chunks, document, dumped)
 
 
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$|^\.\.\.\s*$", re.M)
@@ -135,14 +135,7 @@ def set_playlist_member(root: Path, path: Path, playlist_id: str, slide_id: str,
     root = Path(root).resolve()
     target, name = _target(root, path)
     raw = _current(target, name, hashlib.sha256(target.read_bytes()).hexdigest() if target.is_file() else "")
-    documents, problems = read_documents(target, root, raw)
-    index = next((i for i, d in enumerate(documents) if isinstance(d.data, dict) and d.data.get("id") == playlist_id), None)
-    if problems or index is None:
-        raise SaveRefused(f"{name}: afspeellijst {playlist_id} staat er niet (goed) in; pas het bestand zelf aan")
-    text, form = _unwrap(raw)
-    chunks = _documents(text)
-    head, body = chunks[index]
-    doc = _one_mapping(body, name)
+    documents, index, text, form, chunks, doc = _playlist_document(target, root, raw, name, playlist_id)
     items = doc.get("items")
     if items is None:
         items = doc["items"] = CommentedSeq()
@@ -157,7 +150,7 @@ def set_playlist_member(root: Path, path: Path, playlist_id: str, slide_id: str,
         for i in reversed(named):
             _remove(items, i)
     dumped = _dump(doc, {"explicit_start": False}, _indentation(doc))
-    new_text = "".join(h + (dumped if i == index else b) for i, (h, b) in enumerate(chunks)) + _trailer(text, chunks)
+    new_text = _spliced(text, chunks, index, dumped)
     expected = [d.data for d in documents]
     listed = list(expected[index].get("items") or [])
     expected[index] = {**expected[index], "items": listed + [{"slide": slide_id}] if member
@@ -174,14 +167,7 @@ def set_playlist_items(root: Path, path: Path, playlist_id: str, order: Sequence
     root = Path(root).resolve()
     target, name = _target(root, path)
     raw = _current(target, name, base)
-    documents, problems = read_documents(target, root, raw)
-    index = next((i for i, d in enumerate(documents) if isinstance(d.data, dict) and d.data.get("id") == playlist_id), None)
-    if problems or index is None:
-        raise SaveRefused(f"{name}: afspeellijst {playlist_id} staat er niet (goed) in; pas het bestand zelf aan")
-    text, form = _unwrap(raw)
-    chunks = _documents(text)
-    head, body = chunks[index]
-    doc = _one_mapping(body, name)
+    documents, index, text, form, chunks, doc = _playlist_document(target, root, raw, name, playlist_id)
     items, listed = doc.get("items"), documents[index].data.get("items")
     if not isinstance(items, CommentedSeq) or not isinstance(listed, list) or len(listed) != len(items):
         raise SaveRefused(f"{name}: items is geen lijst; pas het bestand zelf aan")
@@ -193,7 +179,7 @@ def set_playlist_items(root: Path, path: Path, playlist_id: str, order: Sequence
     _refuse_shared(items, ("items",), _Edit(name, DoubleQuotedScalarString, []))
     _reorder(doc, items, order)
     dumped = _dump(doc, {"explicit_start": False}, _indentation(doc))
-    new_text = "".join(h + (dumped if i == index else b) for i, (h, b) in enumerate(chunks)) + _trailer(text, chunks)
+    new_text = _spliced(text, chunks, index, dumped)
     expected = [d.data for d in documents]
     expected[index] = {**expected[index], "items": [listed[i] for i in order]}
     new_raw = _wrap(new_text, form)
@@ -260,6 +246,24 @@ def _empty_items(doc: CommentedMap, comments: str) -> None:
     before = keys.index("items") - 1
     if comments and len(keys) > 1:
         _give_tail(doc, keys[before] if before >= 0 else keys[-1], comments)
+
+
+def _playlist_document(target: Path, root: Path, raw: bytes, name: str, playlist_id: str):
+    """(documents as read, the playlist's index among them, the text and its form, the documents cut
+    apart, the playlist's document round-trip loaded) of a file that holds the playlist."""
+    documents, problems = read_documents(target, root, raw)
+    index = next((i for i, d in enumerate(documents) if isinstance(d.data, dict) and d.data.get("id") == playlist_id), None)
+    if problems or index is None:
+        raise SaveRefused(f"{name}: afspeellijst {playlist_id} staat er niet (goed) in; pas het bestand zelf aan")
+    text, form = _unwrap(raw)
+    chunks = _documents(text)
+    return documents, index, text, form, chunks, _one_mapping(chunks[index][1], name)
+
+
+def _spliced(text: str, chunks: list[tuple[str, str]], index: int, dumped: str) -> str:
+    """The file's text with document `index` replaced by `dumped`; every other byte as it was."""
+    return "".join(head + (dumped if i == index else body) for i, (head, body) in enumerate(chunks)) \
+        + _trailer(text, chunks)
 
 
 def _one_mapping(body: str, name: str) -> CommentedMap:

@@ -167,7 +167,7 @@ def materialise(root: Path, snapshot_id: str) -> Path:
     A tree is checked against its snapshot at every use (paths, sizes, SHA-256 of every file) and
     unpacked again from the checked objects when anything differs: what a build reads is exactly
     what was proposed, also when someone edited the unpacked copy."""
-    tree = store_dir(root) / "trees" / snapshot_id
+    tree = tree_dir(root, snapshot_id)
     snapshot = load_snapshot(root, snapshot_id)
     if (tree / _COMPLETE).is_file():
         if _tree_matches(tree, snapshot):
@@ -197,6 +197,11 @@ def materialise(root: Path, snapshot_id: str) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return tree
+
+
+def tree_dir(root: Path, snapshot_id: str) -> Path:
+    """Where a snapshot is unpacked (`materialise` makes and checks it)."""
+    return store_dir(root) / "trees" / snapshot_id
 
 
 def _tree_matches(tree: Path, snapshot: Snapshot) -> bool:

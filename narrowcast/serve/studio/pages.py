@@ -166,10 +166,11 @@ def routes(server: "Server") -> list[BaseRoute]:
         from ...assets.themes import load_theme
         from .housestyle import house_css
 
-        site = server.site
+        from ...state.snapshots import tree_dir
+
+        site, snapshot = server.site, server.published.snapshot if server.published else None
         try:
-            colours = load_theme(server.root if server.published is None or server.published.snapshot is None
-                                 else server.root / ".state/publishing/trees" / server.published.snapshot,
+            colours = load_theme(tree_dir(server.root, snapshot) if snapshot else server.root,
                                  site.config.theme).settings.get("colors", {}) if site else {}
         except Exception:  # noqa: BLE001 - a theme that cannot be read: the studio's own colours
             colours = {}
@@ -280,7 +281,6 @@ def _draft_text(root: Path, data) -> tuple[str, str, int]:
     """(file, its text as it would be saved, the slide's document in it) from an editor's draft request."""
     from ...content import roundtrip
     from ...content.load import load_site
-    from .views import editable
 
     if not isinstance(data, dict) or not isinstance(data.get("slide"), str):
         raise NarrowcastError("stuur {\"slide\": id, \"fields\": {...}} of {\"slide\": id, \"yaml\": \"...\"}")

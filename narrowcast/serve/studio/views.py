@@ -13,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...content.load import load_site
 from ...content.model import Site, Slide
 from ...state.snapshots import load_snapshot
 from ...yamlsource import read_documents
@@ -146,6 +145,3 @@ def editable(root: Path, site: Site, slide_id: str) -> Editable | None:
                             document.data, len(documents))
     return None
 
-
-def load_working(root: Path) -> tuple[Site | None, list]:
-    return load_site(root)
