@@ -40,3 +40,14 @@ def svg(name: str) -> str:
     if target is None:
         raise KeyError(name)
     return (ICON_DIR / "lucide" / f"{target}.svg").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def choices() -> list[tuple[str, tuple[str, ...]]]:
+    """Each icon with Dutch words, as (Lucide name, its Dutch words): for a picker searchable in Dutch."""
+    words: dict[str, list[str]] = {}
+    for word in dutch_words():
+        target = resolve(word)
+        if target is not None:
+            words.setdefault(target, []).append(word)
+    return sorted(((name, tuple(found)) for name, found in words.items()), key=lambda pair: pair[1][0])

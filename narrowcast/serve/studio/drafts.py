@@ -18,6 +18,7 @@ from pathlib import Path
 from ...errors import Finding
 from ...folder import STATE_DIR
 
+SCREENS, LANGUAGES = "schermen", "talen"  # the two parts of a draft's preview: the second follows the first
 STUDIO_DIR = "studio"  # in the state folder: one folder per server process
 KEEP_PICTURES = 400  # draft pictures kept per process; older ones are removed
 
@@ -41,6 +42,7 @@ class Draft:
     images: tuple[DraftImage, ...] = ()
     findings: tuple[Finding, ...] = ()  # this file's, errors first (file:line: the draft's lines)
     marks: dict[str, list[dict]] = field(default_factory=dict)  # field -> marks at the words (check/marks.py)
+    more: int = 0  # pictures in the other part (LANGUAGES) still to ask for
     error: str = ""
     detail: str = ""  # a traceback for the log (a bug)
 
@@ -53,9 +55,11 @@ def studio_dir(root: Path) -> Path:
     return root / STATE_DIR / STUDIO_DIR / str(os.getpid())
 
 
-def draft_in_worker(root: Path, rel: str, text: bytes, document: int, now: datetime, jobs: int, out: Path) -> Draft:
+def draft_in_worker(root: Path, rel: str, text: bytes, document: int, now: datetime, jobs: int, out: Path,
+                    part: str = SCREENS) -> Draft:
     """Runs in the build worker: load the folder with the draft, render and check the slide in
-    document `document` of file `rel`."""
+    document `document` of file `rel`: its picture at each screen size (`part` SCREENS, with every
+    finding and the marks), or its other languages (LANGUAGES, with their legibility findings)."""
     from ...check.owners import owner, slide_spans
     from ...content.load import load_site
     from ..builder import unexpected
@@ -72,7 +76,7 @@ def draft_in_worker(root: Path, rel: str, text: bytes, document: int, now: datet
                          error=f"in {rel} staat hier geen dia")
         spans = slide_spans(site)
         return _rendered(root, site, slide, lambda found: [f for f in found if owner(spans, f) == slide.id],
-                         findings, now, jobs, out)
+                         findings, now, jobs, out, part)
     except Exception as exc:  # noqa: BLE001 - reported beside the editor; the server goes on
         from ..builder import retire_renderer
 
@@ -84,7 +88,8 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
     return sorted(set(findings), key=lambda f: (not f.is_error, f.line, f.message))
 
 
-def _rendered(root: Path, site, slide, own, findings: list[Finding], now: datetime, jobs: int, out: Path) -> Draft:
+def _rendered(root: Path, site, slide, own, findings: list[Finding], now: datetime, jobs: int, out: Path,
+              part: str) -> Draft:
     """`own(findings)`: those about this slide."""
     from ...assets.themes import load_theme
     from ...check.content import language_findings
@@ -97,26 +102,69 @@ def _rendered(root: Path, site, slide, own, findings: list[Finding], now: dateti
 
     renderer = worker_renderer(jobs)
     themes = {name: load_theme(root, name) for name in {s.theme or site.config.theme for s in site.config.screens}}
-    firsts = {}
-    for _, look, job in every_variant(site, now, themes, only=slide.id):
-        firsts.setdefault(look.id, (look, job))  # each look's own-language picture
-    picked = list(firsts.values())
+    screens, languages = preview_pictures(every_variant(site, now, themes, only=slide.id))
+    picked = screens if part == SCREENS else languages
     render_slides([job for _, job in picked], out, renderer, RenderCache.beside(root / "output"))
-    _forget_old_pictures(out / "media", {job.png_name for _, job in picked})
-    checked = language_findings(site, out / "checks.memo") + static_findings(site)
+    _forget_old_pictures(out / "media", {job.png_name for _, job in screens + languages})
     legible = legibility_findings(site, measured(site, [job for _, job in picked]))
-    everything = _ordered(own(findings + checked + legible))
-    images = tuple(DraftImage(look.id, ", ".join(s.name for s in look.screens), f"{job.width} × {job.height}",
-                              job.png_name, job.width, job.height) for look, job in picked)
-    return Draft(ok=True, slide=slide.id, images=images, findings=tuple(everything),
-                 marks={name: [m.to_json(_written(slide, name)) for m in marks]
-                        for name, marks in slide_marks(site, slide).items()})
+    if part == SCREENS:
+        everything = own(findings + language_findings(site, out / "checks.memo") + static_findings(site) + legible)
+        marks = form_marks(slide, slide_marks(site, slide))
+    else:
+        everything, marks = own(legible), {}
+    images = tuple(DraftImage(look.id, _label(look, job), f"{job.width} × {job.height}", job.png_name, job.width, job.height)
+                   for look, job in picked)
+    return Draft(ok=True, slide=slide.id, images=images, findings=tuple(_ordered(everything)), marks=marks,
+                 more=len(languages) if part == SCREENS else 0)
 
 
-def _written(slide, name: str) -> str | None:
-    """A top-level field's text as written (the marks' offsets point into it); None for the others."""
-    value = getattr(slide, name, None) if "." not in name else None
-    return value if isinstance(value, str) else None
+def preview_pictures(variants: list) -> tuple[list, list]:
+    """The (look, job) pairs the editor shows: each look's first picture (its own language), and
+    the other variants (translations, side by side) of the first look that has them, so the
+    preview shows every language without one picture per language per screen size."""
+    by_look: dict[str, list[tuple]] = {}
+    for _, look, job in variants:
+        by_look.setdefault(look.id, []).append((look, job))
+    others = next((pairs[1:] for pairs in by_look.values() if len(pairs) > 1), [])
+    return [pairs[0] for pairs in by_look.values()], others
+
+
+def _label(look, job) -> str:
+    screens = ", ".join(s.name for s in look.screens)
+    view = job.context.get("slide") or {}
+    lang, beside = view.get("lang"), (view.get("beside") or {}).get("lang")
+    return f"{screens}, {lang}" + (f" met {beside}" if beside else "") if lang else screens
+
+
+def form_marks(slide, marks: dict) -> dict[str, list[dict]]:
+    """The marks by the editor's field names: `steps.0.text` as it is, a translation's
+    `translations.en.title` as `t.en.title`, and its steps (one text area, a step a line) as
+    `t.en.steps` with the step's `line` (0-based, counting lines with text)."""
+    out: dict[str, list[dict]] = {}
+    for path, found in marks.items():
+        parts = path.split(".")
+        text = _written(slide, parts)
+        if parts[0] == "translations" and len(parts) == 5 and parts[2] == "steps":
+            out.setdefault(f"t.{parts[1]}.steps", []).extend(dict(m.to_json(text), line=int(parts[3])) for m in found)
+            continue
+        name = f"t.{'.'.join(parts[1:])}" if parts[0] == "translations" else path
+        out[name] = [m.to_json(text) for m in found]
+    return out
+
+
+def _written(slide, parts: list[str]) -> str | None:
+    """A field's text as written (the marks' offsets point into it), by its path."""
+    node = slide
+    for part in parts:
+        if isinstance(node, list):
+            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            node = getattr(node, part, None)
+        if node is None:
+            return None
+    return node if isinstance(node, str) else None
 
 
 def _forget_old_pictures(media: Path, keep: set[str]) -> None:

@@ -19,7 +19,7 @@ LAYOUTS = {"standard": "Standaard: titel, tekst en icoon", "steps": "Stappen: ee
 class Field:
     name: str
     label: str
-    kind: str  # text | area | lines | select | number | url | list
+    kind: str  # text | area | lines | steps | select | number | url | list | icon | image
     hint: str = ""
     checked: bool = False  # plain language checks run on it: the editor shows marks at the words
     default: str | None = None  # what the slide is when the key is absent: not written when chosen
@@ -30,10 +30,11 @@ FIELDS = (
     Field("title", "Titel", "text", "Kort en duidelijk, een vraag werkt goed.", checked=True),
     Field("text", "Tekst", "area", "Korte zinnen, hooguit 30 woorden.", checked=True),
     Field("highlight", "Grote regel", "text", "Bijvoorbeeld een datum, bij een aankondiging.", checked=True),
-    Field("steps", "Stappen", "lines", "Eén stap per regel (bij de vorm Stappen).", checked=True),
+    Field("steps", "Stappen", "steps", "Twee tot zes stappen (bij de vorm Stappen); een stap zonder tekst valt weg.",
+          checked=True),
     Field("icon", "Icoon", "icon", "Een Nederlands woord, zoals bel, huis of geld."),
     Field("qr", "QR-code naar", "url", "Een webadres (https://…) voor wie meer wil lezen."),
-    Field("image", "Afbeelding", "text", "Pad in de inhoudsmap, zoals images/kaart.png."),
+    Field("image", "Afbeelding", "image", "Pad in de inhoudsmap, zoals images/kaart.png, of kies hieronder een bestand."),
     Field("image_alt", "Wat staat er op de afbeelding?", "text", "In woorden, voor wie het niet kan zien."),
     Field("valid_from", "Vanaf", "text", "Datum (2027-01-01), met tijd (2027-01-01 09:00), of: wet <id>."),
     Field("valid_until", "Tot en met", "text", "Datum of datum met tijd; een datum telt de hele dag mee."),
@@ -43,20 +44,49 @@ FIELDS = (
     Field("every", "Vaker langs", "text", "Bijvoorbeeld 5m: minstens elke 5 minuten."),
     Field("tags", "Labels", "list", "Gescheiden door komma's, zoals geld, werk."),
 )
-TRANSLATED = (Field("title", "Titel", "text"), Field("text", "Tekst", "area"), Field("highlight", "Grote regel", "text"))
+TRANSLATED = (Field("title", "Titel", "text", checked=True), Field("text", "Tekst", "area", checked=True),
+              Field("steps", "Stappen", "lines", "Eén stap per regel, in de volgorde van het Nederlands.", checked=True),
+              Field("highlight", "Grote regel", "text", checked=True))
+MAX_STEPS = 6
 BY_NAME = {f.name: f for f in FIELDS}
 
 
 def shown(field: Field, data: Mapping) -> str:
-    """A field's value as the form shows it."""
+    """A field's value as the form shows it (the steps field: see `step_rows`)."""
     value = data.get(field.name)
     if value is None:
         return ""
     if field.kind == "lines":
-        return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        return "\n".join(_step_text(v) for v in value) if isinstance(value, list) else str(value)
     if field.kind == "list":
         return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
     return str(value)
+
+
+def step_rows(data: Mapping) -> list[tuple[str, str, bool]]:
+    """(text, icon, spare) of each step as written, then empty rows up to MAX_STEPS; `spare` rows
+    past the first empty one wait for the editor's "Nog een stap" button."""
+    value = data.get("steps")
+    rows = [(_step_text(v), str(v.get("icon") or "") if isinstance(v, Mapping) else "", False)
+            for v in (value if isinstance(value, list) else [])]
+    shown = max(len(rows) + 1, 2)
+    return rows + [("", "", n >= shown) for n in range(len(rows), max(MAX_STEPS, len(rows)))]
+
+
+def _step_text(step) -> str:
+    return str(step.get("text") or "") if isinstance(step, Mapping) else str(step)
+
+
+def typed_steps(typed: Mapping[str, str]) -> list | None:
+    """The steps the form's rows give (`steps.N.text`, `steps.N.icon`): a step with an icon is a
+    block, one without is its text; rows without text fall away; None when there are none."""
+    out: list = []
+    for n in range(MAX_STEPS * 2):
+        text = typed.get(f"steps.{n}.text", "").replace("\r\n", "\n").strip()
+        icon = typed.get(f"steps.{n}.icon", "").strip()
+        if text:
+            out.append({"text": text, "icon": icon} if icon else text)
+    return out or None
 
 
 def form_value(field: Field, typed: str):
@@ -75,7 +105,12 @@ def changes(data: Mapping, typed: Mapping[str, str], languages: list[str]) -> di
     """The changes a filled-in form makes to a slide's values as written (dotted keys; None removes)."""
     out: dict[str, object] = {}
     for field in FIELDS:
-        if field.name in typed:
+        if field.kind == "steps":
+            if any(key.startswith("steps.") for key in typed):
+                value, old = typed_steps(typed), data.get("steps")
+                if [_step_key(v) for v in (old if isinstance(old, list) else [])] != [_step_key(v) for v in value or []]:
+                    out["steps"] = _steps_value(old, value)
+        elif field.name in typed:
             value = form_value(field, typed[field.name])
             if value == field.default and data.get(field.name) in (None, ""):
                 continue
@@ -96,9 +131,24 @@ def changes(data: Mapping, typed: Mapping[str, str], languages: list[str]) -> di
 def _differs(old, new) -> bool:
     if old is None or old == "" or old == []:
         return new is not None
-    if isinstance(old, list):
-        return [str(v) for v in old] != new
+    if isinstance(old, list):  # a translation's steps are their texts: each keeps the icon it has
+        return not isinstance(new, list) or [_step_text(v) for v in old] != new
     return str(old) != new
+
+
+def _step_key(step) -> tuple[str, str]:
+    if isinstance(step, Mapping):
+        return _step_text(step), str(step.get("icon") or "")
+    return str(step), ""
+
+
+def _steps_value(old, new: list | None) -> list | None:
+    """The steps to write: a step that loses its icon says so (icon None removes the key)."""
+    if new is None:
+        return None
+    old = old if isinstance(old, list) else []
+    return [{"text": step, "icon": None} if isinstance(step, str) and n < len(old) and _step_key(old[n])[1] else step
+            for n, step in enumerate(new)]
 
 
 def slug(title: str) -> str:

@@ -16,17 +16,19 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import jinja2
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ...assets.icons import dutch_words
+from ...assets.icons import choices, dutch_words
 from ...content.translations import translation_status
 from ...errors import NarrowcastError
 from ..auth import login_needed, needs_login
 from ..health import read_json
 from . import forms
-from .drafts import Draft, draft_failed, draft_in_worker, studio_dir
+from .drafts import LANGUAGES, SCREENS, Draft, draft_failed, draft_in_worker, studio_dir
+from .uploads import MAX_BYTES
 from .views import STATUSES, editable, filtered, slide_rows
 
 if TYPE_CHECKING:
@@ -51,6 +53,8 @@ def static_name(name: str) -> str:
 
 _TEMPLATES.globals["static"] = lambda name: f"/studio/static/{static_name(name)}"
 _TEMPLATES.globals["STATUSES"] = STATUSES
+_TEMPLATES.globals["icon_choices"] = choices()
+_TEMPLATES.globals["max_upload_mb"] = MAX_BYTES // 1024 // 1024
 
 
 def page(html: str, status: int = 200) -> HTMLResponse:
@@ -99,18 +103,24 @@ def routes(server: "Server") -> list[BaseRoute]:
     @staff
     async def save(request: Request, user: str) -> Response:
         ident = request.path_params["slide"]
-        form = await request.form()
+        form = await request.form(max_part_size=MAX_DRAFT_BYTES)
         typed = {key: str(value) for key, value in form.items() if isinstance(value, str)}
+        upload = form.get("image_file")
         members = [str(v) for v in form.getlist("afspeellijst")] if "afspeellijsten" in typed else None
         working, _ = await asyncio.to_thread(_working, server)
         found = await asyncio.to_thread(editable, server.root, working, ident) if working else None
         if found is None:
             return page(render("missing.html", user=user, ident=ident), 404)
+        written = None
         try:
+            if isinstance(upload, UploadFile) and upload.filename:
+                written = await _take_upload(server.root, upload, typed)
             await asyncio.to_thread(_save, server.root, found, typed)
             if members is not None:
                 await asyncio.to_thread(_save_playlists, server.root, working, ident, set(members))
         except NarrowcastError as exc:
+            if written:  # the slide was not saved: its new picture goes too
+                (server.root / written).unlink(missing_ok=True)
             raw = "yaml" in typed
             return page(_editor_html(user, found, working, raw, problem=str(exc), typed=typed), 409)
         return RedirectResponse(f"/studio/slides/{quote(ident)}?opgeslagen=1" + ("&weergave=yaml" if "yaml" in typed else ""),
@@ -138,7 +148,8 @@ def routes(server: "Server") -> list[BaseRoute]:
             file, text, document = await asyncio.to_thread(_draft_text, server.root, data)
         except NarrowcastError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        result = await drafts.render(user, file, text.encode("utf-8"), document)
+        part = LANGUAGES if data.get("deel") == LANGUAGES else SCREENS
+        result = await drafts.render(user, file, text.encode("utf-8"), document, part)
         if result is None:
             return JSONResponse({"superseded": True}, status_code=409)
         return JSONResponse(_draft_json(result), headers={"Cache-Control": "no-store"})
@@ -149,6 +160,19 @@ def routes(server: "Server") -> list[BaseRoute]:
         if not _safe(name) or not path.is_file():
             return Response("niet gevonden", status_code=404)
         return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+    async def icon(request: Request) -> Response:  # the shipped icons, by Dutch word or Lucide name
+        from ...assets.icons import svg
+
+        name = request.path_params["name"]
+        try:
+            markup = svg(name.removesuffix(".svg")) if name.endswith(".svg") else None
+        except KeyError:
+            markup = None
+        if markup is None:
+            return Response("niet gevonden", status_code=404)
+        return Response(markup, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400",
+                                                                     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
@@ -187,6 +211,7 @@ def routes(server: "Server") -> list[BaseRoute]:
         Route("/api/studio/voorbeeld", draft, methods=["POST"]),
         Route("/studio/media/{name}", staff(lambda request, _user: media(request))),
         Route("/studio/static/{name}", static),
+        Route("/studio/iconen/{name}", icon),
     ]
 
 
@@ -221,8 +246,22 @@ def _editor_html(user: str, found, working, raw: bool, saved: bool = False, prob
     model = working.slides.get(found.data.get("id"))
     statuses = {lang: translation_status(model, lang).state for lang in (model.translations if model else {})}
     return render("editor.html", here="dias", user=user, slide=found, playlists=playlists, statuses=statuses, fields=forms.FIELDS, translated=forms.TRANSLATED,
-                  layouts=forms.LAYOUTS, shown=forms.shown, languages=languages, raw=raw, saved=saved,
+                  layouts=forms.LAYOUTS, shown=forms.shown, step_rows=forms.step_rows, languages=languages, raw=raw, saved=saved,
                   problem=problem, typed=typed, icons=dutch_words(), dutch=working.config.language)
+
+
+async def _take_upload(root: Path, upload: "UploadFile", typed: dict[str, str]) -> str | None:
+    """Put an uploaded picture in images/ and the slide's image field; returns the path when a new
+    file was written (to take back if the slide is not saved)."""
+    from .uploads import MAX_BYTES, store_picture
+
+    if not typed.get("image_alt", "").strip():
+        raise NarrowcastError("vul bij 'Wat staat er op de afbeelding?' in wat erop staat; wie het scherm niet kan "
+                              "zien, hoort of leest dat. Kies de afbeelding daarna opnieuw")
+    data = await upload.read(MAX_BYTES + 1)
+    path, new = await asyncio.to_thread(store_picture, root, data, upload.filename or "")
+    typed["image"] = path
+    return path if new else None
 
 
 def _save(root: Path, found, typed: dict[str, str]) -> None:
@@ -303,7 +342,7 @@ def _draft_json(draft: Draft) -> dict:
     return {"ok": draft.ok, "slide": draft.slide, "error": draft.error,
             "images": [{"look": i.look, "label": i.label, "size": i.size, "width": i.width, "height": i.height,
                         "url": f"/studio/media/{i.image}"} for i in draft.images],
-            "findings": [f.as_dict() for f in draft.findings], "marks": draft.marks}
+            "findings": [f.as_dict() for f in draft.findings], "marks": draft.marks, "more": draft.more}
 
 
 class DraftQueue:
@@ -314,7 +353,7 @@ class DraftQueue:
         self.latest: dict[tuple[str, str], int] = {}
         self.lock = asyncio.Lock()
 
-    async def render(self, user: str, file: str, text: bytes, document: int) -> Draft | None:
+    async def render(self, user: str, file: str, text: bytes, document: int, part: str) -> Draft | None:
         key = (user, file)
         number = self.latest[key] = self.latest.get(key, 0) + 1
         async with self.lock:
@@ -322,4 +361,4 @@ class DraftQueue:
                 return None  # typing went on: the newer draft is waiting
             server = self.server
             return await server.builder.call(draft_failed, draft_in_worker, server.root, file, text, document,
-                                             server.clock(), server.jobs, studio_dir(server.root))
+                                             server.clock(), server.jobs, studio_dir(server.root), part)

@@ -10,6 +10,7 @@
   var state = document.getElementById('live-state');
   var pictures = document.getElementById('pictures');
   var findings = document.getElementById('findings');
+  var others = document.getElementById('others-state');
   var timer = null;
   var running = null;
   var asked = 0;
@@ -19,7 +20,7 @@
     if (yaml) return {slide: slide, yaml: yaml.value};
     var fields = {};
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (el.name && el.name !== 'version' && el.type !== 'checkbox' && el.type !== 'hidden' &&
+      if (el.name && el.name !== 'version' && el.type !== 'checkbox' && el.type !== 'hidden' && el.type !== 'file' &&
           (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT')) {
         fields[el.name] = el.value;
       }
@@ -37,17 +38,31 @@
     if (running) running.abort();
     running = new AbortController();
     state.textContent = 'Voorbeeld wordt gemaakt…';
-    fetch('/api/studio/voorbeeld', {
-      method: 'POST', signal: running.signal, credentials: 'same-origin',
-      headers: {'Content-Type': 'application/json'}, body: JSON.stringify(draftBody())
+    var body = draftBody();
+    ask(body, running.signal).then(function (result) {
+      if (!result || number !== asked) return;
+      show(result);
+      if (!result.more) return;
+      others.textContent = 'Ook in ' + result.more + (result.more === 1 ? ' andere taal' : ' andere talen') + '…';
+      body.deel = 'talen'; // the translations and side-by-side pictures follow the screens' own
+      return ask(body, running.signal).then(function (rest) {
+        if (!rest || number !== asked) return;
+        showPictures(rest.images, true);
+        showFindings(rest.findings, true);
+        others.textContent = '';
+      });
+    }).catch(function (err) {
+      if (err.name !== 'AbortError') state.textContent = 'Het voorbeeld lukt nu niet: ' + err.message;
+    });
+  }
+
+  function ask(body, signal) {
+    return fetch('/api/studio/voorbeeld', {
+      method: 'POST', signal: signal, credentials: 'same-origin',
+      headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)
     }).then(function (res) {
       if (res.status === 409) return null; // overtaken by a newer draft
       return res.json();
-    }).then(function (result) {
-      if (!result || number !== asked) return;
-      show(result);
-    }).catch(function (err) {
-      if (err.name !== 'AbortError') state.textContent = 'Het voorbeeld lukt nu niet: ' + err.message;
     });
   }
 
@@ -57,29 +72,38 @@
     } else {
       state.textContent = 'Voorbeeld bijgewerkt.';
     }
-    if (result.images && result.images.length) {
-      var fresh = document.createDocumentFragment();
-      result.images.forEach(function (image) {
-        var figure = document.createElement('figure');
-        var img = document.createElement('img');
-        img.src = image.url;
-        img.alt = 'Voorbeeld op ' + image.label + ' (' + image.size + ')';
-        img.width = Math.round(image.width / 5);
-        img.height = Math.round(image.height / 5);
-        var caption = document.createElement('figcaption');
-        caption.textContent = image.label + ', ' + image.size;
-        figure.appendChild(img);
-        figure.appendChild(caption);
-        fresh.appendChild(figure);
-      });
-      pictures.replaceChildren(fresh);
-    }
-    findings.replaceChildren();
-    (result.findings || []).forEach(function (f) {
+    if (result.images && result.images.length) showPictures(result.images, false);
+    showFindings(result.findings, false);
+    showMarks(result.marks || {});
+  }
+
+  function showPictures(images, adding) {
+    var fresh = document.createDocumentFragment();
+    (images || []).forEach(function (image) {
+      var figure = document.createElement('figure');
+      var img = document.createElement('img');
+      img.src = image.url;
+      img.alt = 'Voorbeeld op ' + image.label + ' (' + image.size + ')';
+      img.width = Math.round(image.width / 5);
+      img.height = Math.round(image.height / 5);
+      var caption = document.createElement('figcaption');
+      caption.textContent = image.label + ', ' + image.size;
+      figure.appendChild(img);
+      figure.appendChild(caption);
+      fresh.appendChild(figure);
+    });
+    if (adding) pictures.appendChild(fresh); else pictures.replaceChildren(fresh);
+  }
+
+  function showFindings(list, adding) {
+    if (!adding) findings.replaceChildren();
+    (list || []).forEach(function (f) {
       var li = document.createElement('li');
       li.className = f.severity === 'error' ? 'error' : 'warning';
       li.textContent = (f.severity === 'error' ? 'Fout' : 'Let op') + (f.line ? ' (regel ' + f.line + ')' : '') + ': ' +
         (f.field ? f.field + ': ' : '') + f.message;
+      var fine = findings.querySelector('li.fine');
+      if (fine) fine.remove();
       findings.appendChild(li);
     });
     if (!findings.children.length) {
@@ -88,7 +112,6 @@
       ok.textContent = 'Geen meldingen: deze dia is in orde.';
       findings.appendChild(ok);
     }
-    showMarks(result.marks || {});
   }
 
   // --- marks at the words ---------------------------------------------------------------------
@@ -105,9 +128,12 @@
       line.className = 'marked';
       var at = 0;
       list = list.map(function (mark) { // JavaScript counts UTF-16 units: the server says where those are
-        return Object.assign({}, mark, {start: mark.start_utf16 !== undefined ? mark.start_utf16 : mark.start,
-                                        end: mark.end_utf16 !== undefined ? mark.end_utf16 : mark.end});
-      });
+        var base = mark.line !== undefined ? lineStart(text, mark.line) : 0;
+        if (base < 0) return null;
+        return Object.assign({}, mark, {start: base + (mark.start_utf16 !== undefined ? mark.start_utf16 : mark.start),
+                                        end: base + (mark.end_utf16 !== undefined ? mark.end_utf16 : mark.end)});
+      }).filter(Boolean);
+      if (!list.length) return;
       list.slice().sort(function (a, b) { return a.start - b.start; }).forEach(function (mark) {
         if (mark.start < at) return;
         line.appendChild(document.createTextNode(text.slice(at, mark.start)));
@@ -138,6 +164,20 @@
     });
   }
 
+  // Where the n-th line with text starts (a translation's steps: one step a line, as the server counts them).
+  function lineStart(text, n) {
+    var at = 0;
+    var lines = text.split('\n');
+    for (var i = 0; i < lines.length; i++) {
+      if (lines[i].trim()) {
+        if (n === 0) return at + (lines[i].length - lines[i].replace(/^\s+/, '').length);
+        n--;
+      }
+      at += lines[i].length + 1;
+    }
+    return -1;
+  }
+
   function take(field, mark, choice) {
     var text = field.value;
     var words = text.slice(mark.start, mark.end);
@@ -147,6 +187,64 @@
     field.setSelectionRange(mark.start + choice.length, mark.start + choice.length);
     refresh();
   }
+
+  // --- steps: spare rows wait behind a button ---------------------------------------------------
+
+  form.classList.add('scripted');
+  var steps = document.getElementById('veld-steps');
+  if (steps && steps.querySelector('[data-spare]')) {
+    var more = document.createElement('button');
+    more.type = 'button';
+    more.className = 'more';
+    more.textContent = 'Nog een stap';
+    more.addEventListener('click', function () {
+      var spare = steps.querySelector('[data-spare]');
+      if (!spare) return;
+      spare.removeAttribute('data-spare');
+      spare.querySelector('input').focus();
+      if (!steps.querySelector('[data-spare]')) more.remove();
+    });
+    steps.appendChild(more);
+  }
+
+  // --- the icon picker: search the icons by their Dutch words -----------------------------------
+
+  Array.prototype.forEach.call(document.querySelectorAll('.icon-picker'), function (picker) {
+    var field = document.getElementById(picker.dataset.field);
+    var search = picker.querySelector('input[type=search]');
+    var count = picker.querySelector('[role=status]');
+    var now = picker.querySelector('.icon-now');
+    var items = picker.querySelectorAll('li');
+    picker.hidden = false;
+    function filter() {
+      var words = search.value.trim().toLowerCase();
+      var shown = 0;
+      Array.prototype.forEach.call(items, function (li) {
+        li.hidden = words !== '' && li.dataset.words.indexOf(words) === -1;
+        if (!li.hidden) shown++;
+      });
+      count.textContent = words ? shown + (shown === 1 ? ' icoon gevonden' : ' iconen gevonden') : '';
+    }
+    function showNow() {
+      var word = field.value.trim().toLowerCase();
+      now.hidden = !word;
+      if (word) now.src = '/studio/iconen/' + encodeURIComponent(word) + '.svg';
+    }
+    now.addEventListener('error', function () { now.hidden = true; });
+    search.addEventListener('input', function (event) { event.stopPropagation(); filter(); });
+    search.addEventListener('change', function (event) { event.stopPropagation(); });
+    search.addEventListener('keydown', function (event) { if (event.key === 'Enter') event.preventDefault(); });
+    field.addEventListener('input', showNow);
+    Array.prototype.forEach.call(picker.querySelectorAll('button.icon-choice'), function (button) {
+      button.addEventListener('click', function () {
+        field.value = button.dataset.word;
+        showNow();
+        picker.querySelector('details').open = false;
+        field.focus();
+        field.dispatchEvent(new Event('input', {bubbles: true}));
+      });
+    });
+  });
 
   form.addEventListener('input', soon);
   form.addEventListener('change', soon);
