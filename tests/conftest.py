@@ -113,3 +113,23 @@ def pytest_runtest_makereport(item, call):
     if os.environ.get("CI", "").lower() == "true" and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped under CI=true (CI must install everything the tests need): {report.longrepr}"
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL for the session (tests/pgcluster.py); skipped (a failure under CI=true) when not installed."""
+    from .pgcluster import INSTALL, ThrowawayPostgres, binaries
+
+    if binaries() is None:
+        pytest.skip(f"PostgreSQL is not installed: {INSTALL}")
+    with ThrowawayPostgres() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres):
+    """An empty database of the session's PostgreSQL, one per test; the engines are let go after."""
+    from narrowcast.state.database import dispose_all
+
+    yield postgres.new_database()
+    dispose_all()

@@ -12,6 +12,7 @@ from ..errors import NarrowcastError
 from .options import _local_minute, _moment, _root
 from .preview import preview
 from .publishing import COMMANDS as PUBLISHING_COMMANDS
+from .database import db
 from .users import user
 
 
@@ -165,6 +166,7 @@ def serve(ctx: click.Context, host: str, port: int, jobs: int, at: str | None) -
     server that was down catches up at once.
     """
     from ..content.load import load_config, site_timezone
+    from ..state.database import shown_url
     from ..state.records import Records
     from ..state.screenkeys import player_lines
     from ..serve.run import run
@@ -180,6 +182,8 @@ def serve(ctx: click.Context, host: str, port: int, jobs: int, at: str | None) -
         try:
             for line in player_lines(f"http://{shown}:{port}", config, records):
                 click.echo(line)
+            if records.postgresql:
+                click.echo(f"  database: {shown_url(records.url)} (meerdere servers: één bouwt, zie /healthz)")
         finally:
             records.close()
     click.echo(f"  gezondheid: http://{shown}:{port}/healthz   (stoppen: Ctrl+C)")
@@ -333,6 +337,7 @@ def report(ctx: click.Context, since: str, until: str, out) -> None:
 
 cli.add_command(user)
 cli.add_command(preview)
+cli.add_command(db)
 for _command in PUBLISHING_COMMANDS:
     cli.add_command(_command)
 

@@ -293,6 +293,9 @@ class SiteConfig(_Content):
     four_eyes: Bool | None = Field(None, description=(
         "true: niemand keurt zijn eigen voorstel goed (standaard bij publishing: review); "
         "false: een eindredacteur mag zelf publiceren"))
+    database: str | None = Field(None, description=(
+        "de database voor gebruikers, hartslagen en vertoningen, zoals postgresql://narrowcast@db.example.nl/narrowcast "
+        "(standaard: SQLite in .state/; het wachtwoord hoort in ~/.pgpass, niet hier; zie docs/deploy.md)"))
     history_days: int = Field(365, ge=30, le=3650, description=(
         "na hoeveel dagen de namen van medewerkers uit het publicatielogboek gaan (AVG; standaard 365)"))
     screens: list[Screen] = Field(min_length=1)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import sqlite3
-from functools import lru_cache
 from email.utils import formatdate
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -77,8 +78,9 @@ def create_app(server: "Server") -> Starlette:
         Route("/healthz", healthz),
         *_output_routes(server),
     ]
+    state_broken = _state_broken(server.records.url if server.records else "")
     return Starlette(routes=routes, middleware=[Middleware(SameOriginGuard, settings=settings)],
-                     exception_handlers={sqlite3.DatabaseError: _state_broken, NarrowcastError: _state_broken})
+                     exception_handlers={SQLAlchemyError: state_broken, NarrowcastError: state_broken})
 
 
 def _output_routes(server: "Server") -> list[Route]:
@@ -182,11 +184,17 @@ def _report_routes(server: "Server", settings: ServeSettings) -> list[Route]:
     ]
 
 
-async def _state_broken(request: Request, exc: Exception) -> Response:
-    """The state database (or another state file) broke while serving: a Dutch 503, no traceback."""
+def _state_broken(url: str):
+    async def handler(request: Request, exc: Exception) -> Response:
+        """The state database (or another state file) broke while serving: a Dutch 503, no traceback."""
+        return _broken(request, exc, url)
+    return handler
+
+
+def _broken(request: Request, exc: Exception, url: str) -> Response:
     from ..state.records import unusable
 
-    error = exc if isinstance(exc, NarrowcastError) else unusable(exc)
+    error = exc if isinstance(exc, NarrowcastError) else unusable(exc, url)
     logging.getLogger("narrowcast.serve").error("%s %s: %s", request.method, request.url.path, error)
     return JSONResponse({"error": str(error)}, status_code=503, headers={"Retry-After": "30"})
 

@@ -70,17 +70,30 @@ def asgi_app(server: Server):
         tasks: list[asyncio.Task] = []
         scheduler = ContentScheduler(server.clock, rebuild_on_schedule, lambda: server.site, server.root)
         try:  # whatever happens from here on, the build worker and its browser are stopped at the end
-            await server.rebuild("start")  # after downtime: catch up at once
+            if server.records.postgresql:  # perhaps one of several: the builder builds and runs the scheduler
+                from .cluster import Cluster
+
+                async def lead() -> None:
+                    await server.rebuild("start als bouwer")  # after downtime or a builder's death: catch up at once
+                    scheduler.resume()
+
+                server.cluster = Cluster(server, server.records.url, lead, scheduler.pause)
+                scheduler.start(paused=True)
+                await server.cluster.start()
+            else:
+                await server.rebuild("start")  # after downtime: catch up at once
+                scheduler.start()
             tasks += [asyncio.create_task(server.watch(), name="watcher"),
                       asyncio.create_task(watch_health(server, server.alerts_webhook), name="health")]
             for task in tasks:
                 task.add_done_callback(_report_end)
-            scheduler.start()
             server.after_build.append(scheduler.refresh)  # new moments from every good build
             yield
         finally:
             try:
                 scheduler.shutdown()
+                if server.cluster is not None:
+                    await server.cluster.stop()
                 await _stop(tasks + preview.background)  # an end was reported by _report_end
                 server.records.close()
             finally:

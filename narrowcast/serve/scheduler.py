@@ -29,7 +29,8 @@ LOOKAHEAD = timedelta(days=3)
 
 
 class ContentScheduler:
-    """One per content folder (two servers on one folder would rebuild twice; harmless but wasteful).
+    """One per server; with several servers on one PostgreSQL database only the builder's runs (the
+    others' stay paused until they become the builder: serve/cluster.py).
 
     It needs only the server's clock, its rebuild and the site it published; the caller calls
     `refresh` after every good build (serve/run.py wires that).
@@ -41,8 +42,17 @@ class ContentScheduler:
         self.scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE,
                                                         "max_instances": 1})
 
-    def start(self) -> None:
-        self.scheduler.start()
+    def start(self, paused: bool = False) -> None:
+        """Start; `paused`: keep the jobs but run none until `resume` (an instance that is not the builder)."""
+        self.scheduler.start(paused=paused)
+        self.refresh()
+
+    def pause(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.pause()
+
+    def resume(self) -> None:
+        self.scheduler.resume()
         self.refresh()
 
     def shutdown(self) -> None:

@@ -10,6 +10,9 @@ A preview is a Server too (`preview=True`): it builds the working copy into its 
 sharing its build worker, and its watcher tells both what was saved: in review mode a save
 rebuilds only the preview (the live build reads the approved snapshot, which no save changes),
 while a new record in the publishing log rebuilds the live output.
+
+With several servers on one PostgreSQL database (`cluster`), only the builder builds output/; the
+others ask it to (`publish` becomes a request) and take its builds from output/ (`adopt_published`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from .events import Broker
 
 if TYPE_CHECKING:
     from ..content.model import Site
+    from .cluster import Cluster
     from ..publish.build import BuildOptions
     from ..schedule.plan import Plan
 
@@ -90,6 +94,7 @@ class Server:
     preview: bool = False  # builds the working copy into the preview's folder, never into output/
     lazy: bool = False  # builds nothing until someone asks (`wake`): the preview inside `serve`
     preview_server: "Server | None" = None  # `serve`: the preview it offers staff, rebuilt on every save
+    cluster: "Cluster | None" = None  # several instances on PostgreSQL: only the builder builds (serve/cluster.py)
 
     def __post_init__(self) -> None:
         from ..publish.preview import preview_output, remove_previews
@@ -123,6 +128,8 @@ class Server:
 
         A build that publishes nothing live (`options.out` elsewhere) announces nothing."""
         reason = f"voorbeeld, {reason}" if self.preview else reason
+        if self.cluster is not None and not self.cluster.leader:
+            return await self.cluster.build_elsewhere(reason, options, now or self.clock())
         async with self._lock:
             try:
                 now = now or self.clock()
@@ -173,6 +180,8 @@ class Server:
                 callback()
             except Exception:  # noqa: BLE001 - the build is published; the next steps must not undo that
                 log.exception("na de build (%s): %s mislukt", reason, getattr(callback, "__qualname__", callback))
+        if self.cluster is not None:
+            self.cluster.announce(outcome.snapshot)
         log.info("gebouwd (%s): %d gemaakt, %d uit cache, %d schermen nieuw, %.1f s",
                  reason, outcome.rendered, outcome.cached, len(changed), outcome.seconds)
 
@@ -180,23 +189,48 @@ class Server:
         """What was published before this start: its versions, so that only real changes are
         announced, and, while the content still loads, its site, so that the dashboard and the
         alerts show the screens even when the first build of this run fails (Chromium, a full disk)."""
+        found = self._on_disk()
+        if found is not None:
+            self.versions = dict(found.versions)
+            if found.site is not None:
+                self.published = found
+
+    def _on_disk(self, snapshot: str | None = None) -> Published | None:
+        """What output/index.json says is published, with the site read from the content (or from the
+        approved snapshot's tree); None when there is no readable index."""
         index = self.output / "index.json"
         if not index.is_file():
-            return
+            return None
         try:
             published = Index.from_json(index.read_bytes())
         except (OSError, ValueError) as exc:  # damaged: the first build writes it anew
             log.warning("%s is beschadigd (%s: %s); de eerste build maakt het opnieuw", index, type(exc).__name__, exc)
-            return
-        self.versions = published.versions()
+            return None
         try:
-            site, _ = load_site(self.root)
+            from ..state.snapshots import tree_dir
+
+            site, _ = load_site(tree_dir(self.root, snapshot) if snapshot else self.root)
         except Exception:  # noqa: BLE001 - the first build says what is wrong; the server starts anyway
-            log.exception("de inhoud kon bij de start niet gelezen worden")
+            log.exception("de inhoud kon niet gelezen worden")
             site = None
-        if site is not None:
-            at = datetime.fromisoformat(published.generated.replace("Z", "+00:00"))
-            self.published = Published(site, (), dict(self.versions), at)
+        at = datetime.fromisoformat(published.generated.replace("Z", "+00:00"))
+        return Published(site, (), published.versions(), at, snapshot)
+
+    async def adopt_published(self, snapshot: str | None = None) -> None:
+        """Another instance built (serve/cluster.py): take what output/ now holds and tell our screens."""
+        found = await asyncio.to_thread(self._on_disk, snapshot)
+        if found is None:
+            return
+        changed = {s: v for s, v in found.versions.items() if self.versions.get(s) != v}
+        self.versions = dict(found.versions)
+        if found.site is not None:
+            self.published = found
+            self.state.failure = None
+            self.state.last_ok = found.at.isoformat()
+        for screen, version in changed.items():
+            self.broker.publish(screen, version)
+        if changed:
+            log.info("gebouwd door een andere server: %d schermen nieuw", len(changed))
 
     # --- watching -------------------------------------------------------------------------------
 
@@ -280,7 +314,9 @@ class Server:
     def health(self) -> dict:
         return {"status": "ok" if self.versions else "leeg", "time": self.clock().astimezone(timezone.utc).isoformat(),
                 "screens": self.versions, "builds": self.state.builds, "last_build": self.state.last_ok,
-                "last_error": self.state.last_error, "listeners": self.broker.count()}
+                "last_error": self.state.last_error, "listeners": self.broker.count(),
+                "role": self.cluster.role if self.cluster else "alleen",
+                **({"instance": self.cluster.instance} if self.cluster else {})}
 
     def http_date(self) -> str:
         return formatdate(self.clock().timestamp(), usegmt=True)
