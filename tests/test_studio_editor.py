@@ -233,6 +233,10 @@ def test_the_preview_shows_the_other_languages_and_marks_in_a_translation(exampl
     assert re.search(r", nl, 1920 × 1080$", captions[0]), captions
     assert {lang for lang in ("en", "ar", "tr", "pl", "uk") if any(f", {lang}, " in c for c in captions)} == {
         "en", "ar", "tr", "pl", "uk"}, captions
+    assert not page.locator("#veld-steps").is_visible(), "no steps on a standard slide"
+    page.select_option("#f-layout", "steps")
+    assert page.locator("#veld-steps").is_visible(), "the shape Stappen shows them"
+    page.select_option("#f-layout", "standard")
     page.fill("[id='f-t.en.text']", "Our form helpers help you for free. Bring every letter and every form that you "
                                     "got from the municipality or from the tax office this year.")
     page.wait_for_selector("[id='m-t.en.text'] mark", timeout=60_000)

@@ -207,6 +207,16 @@
     steps.appendChild(more);
   }
 
+  // Steps belong to the shape Stappen: hidden for other shapes unless a step has text.
+  var layout = form.elements.namedItem('layout');
+  function showSteps() {
+    if (!steps || !layout) return;
+    var written = Array.prototype.some.call(steps.querySelectorAll('input[name$=".text"]'), function (el) { return el.value.trim(); });
+    steps.hidden = layout.value !== 'steps' && !written;
+  }
+  if (layout) layout.addEventListener('change', showSteps);
+  showSteps();
+
   // --- the icon picker: search the icons by their Dutch words -----------------------------------
 
   Array.prototype.forEach.call(document.querySelectorAll('.icon-picker'), function (picker) {
