@@ -122,6 +122,14 @@ def test_only_whole_png_jpeg_and_webp_pictures_are_taken():
         assert name in str(raised.value), f"{name}: the message names the file"
 
 
+def test_a_picture_that_would_unpack_to_too_many_pixels_is_refused_before_decoding():
+    out = io.BytesIO()
+    Image.new("1", (6000, 6000)).save(out, "PNG")  # a few kB on disk, 36 million pixels
+    assert len(out.getvalue()) < 100_000
+    with pytest.raises(NarrowcastError, match="6000 × 6000 pixels"):
+        checked_picture(out.getvalue(), "bom.png")
+
+
 def test_an_uploaded_picture_gets_a_safe_name_and_never_replaces_another(tmp_path):
     assert store_picture(tmp_path, _png(), "Kaart Werkplein.PNG") == ("images/kaart-werkplein.png", True)
     assert store_picture(tmp_path, _png(), "kaart werkplein.png") == ("images/kaart-werkplein.png", False), "same picture"
@@ -193,6 +201,14 @@ def test_steps_icons_and_a_picture_in_the_editor(studio, context, tmp_path):  # 
     assert "Wat staat er op de afbeelding?" in page.inner_text("[role=alert]")
     assert not (site / "images/plattegrond-hal.png").exists()
     assert "Wacht tot u wordt geroepen." in (site / "slides/stappen.yaml").read_text(encoding="utf-8"), "nothing saved"
+
+    # A body larger than a picture may be is refused before it is read.
+    client = httpx.Client(base_url=server.base, headers={"Origin": server.base}, timeout=60)
+    assert client.post("/login", data={"name": "anna", "password": PASSWORD}).status_code == 303
+    huge = client.post("/studio/slides/stappen", files={"image_file": ("groot.png", b"0" * (6 * 2**20), "image/png")},
+                       data={"image_alt": "Groot"})
+    assert huge.status_code == 413 and "te groot" in huge.text
+    assert not (site / "images/groot.png").exists()
 
     # With a description it is saved: the picture in images/, the slide pointing at it.
     page.fill("#f-image_alt", "Een kaart van de hal met de balie links.")

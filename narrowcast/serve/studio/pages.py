@@ -103,6 +103,10 @@ def routes(server: "Server") -> list[BaseRoute]:
     @staff
     async def save(request: Request, user: str) -> Response:
         ident = request.path_params["slide"]
+        limit = MAX_BYTES + MAX_DRAFT_BYTES * 2  # a picture and the form's texts
+        if not request.headers.get("content-length", "").isdigit() or int(request.headers["content-length"]) > limit:
+            return page(render("too_big.html", here="dias", user=user, ident=quote(ident), limit_mb=limit // 2**20,
+                               picture_mb=MAX_BYTES // 2**20), 413)
         form = await request.form(max_part_size=MAX_DRAFT_BYTES)
         typed = {key: str(value) for key, value in form.items() if isinstance(value, str)}
         upload = form.get("image_file")
@@ -253,7 +257,7 @@ def _editor_html(user: str, found, working, raw: bool, saved: bool = False, prob
 async def _take_upload(root: Path, upload: "UploadFile", typed: dict[str, str]) -> str | None:
     """Put an uploaded picture in images/ and the slide's image field; returns the path when a new
     file was written (to take back if the slide is not saved)."""
-    from .uploads import MAX_BYTES, store_picture
+    from .uploads import store_picture
 
     if not typed.get("image_alt", "").strip():
         raise NarrowcastError("vul bij 'Wat staat er op de afbeelding?' in wat erop staat; wie het scherm niet kan "

@@ -16,6 +16,7 @@ from .forms import slug
 
 IMAGE_DIR = "images"
 MAX_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 25_000_000  # 5000 × 5000: far above any screen, far below what would exhaust memory
 KINDS = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}
 
 
@@ -32,7 +33,11 @@ def checked_picture(data: bytes, filename: str) -> str:
                               "pixels is genoeg)")
     try:
         with Image.open(io.BytesIO(data)) as picture:
-            kind = picture.format
+            kind, (width, height) = picture.format, picture.size
+            if width * height > MAX_PIXELS:  # before decoding: a small file can unpack to gigabytes
+                raise NarrowcastError(f"{shown} is {width} × {height} pixels; een afbeelding mag hooguit "
+                                      f"{MAX_PIXELS // 1_000_000} miljoen pixels hebben. Maak hem kleiner (een "
+                                      "schermbreedte van 1920 pixels is genoeg)")
             picture.load()  # decodes it all: a torn file fails here, not on a screen
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise NarrowcastError(f"{shown} is geen leesbare afbeelding; sla hem op als PNG of JPG en probeer het opnieuw") from None
