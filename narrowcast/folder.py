@@ -21,6 +21,47 @@ NOTICES = "urgent.json"  # in STATE_DIR: a build's input (notices made from the 
 PUBLISHING_LOG = ("publishing", "log.jsonl")
 
 
+def process_folder(parent: Path) -> Path:
+    """A folder of this process's own under `parent` (previews, studio drafts): named by machine and
+    process id, so servers on several machines sharing one content folder (NFS) never mix theirs."""
+    return parent / f"{_host()}-{os.getpid()}"
+
+
+def remove_gone(parent: Path, own: bool = False) -> None:
+    """Remove the process folders under `parent` of this machine's processes that are gone (with
+    `own`, this process's too); another machine's are left alone: their processes cannot be seen."""
+    import shutil
+
+    if not parent.is_dir():
+        return
+    for entry in parent.iterdir():
+        host, _, pid = entry.name.rpartition("-")
+        if host == "" and pid.isdigit():
+            host = _host()  # named by the process id alone, before several machines (issue 17)
+        if host != _host():
+            continue
+        mine = pid == str(os.getpid())
+        if not pid.isdigit() or (own and mine) or (not mine and not _alive(int(pid))):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _host() -> str:
+    import re
+    import socket
+
+    return re.sub(r"[^A-Za-z0-9.]+", "_", socket.gethostname()) or "host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def is_content(relative: Path) -> bool:
     """Whether a path inside the content folder is a build's input (editor temp files are not)."""
     parts, name = relative.parts, relative.name

@@ -12,8 +12,6 @@ moment, and writes `preview.json` (publish/previewdata.py), which the pages read
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time as clock
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -26,7 +24,7 @@ from ..check.legibility import Measured, legibility_findings, static_findings
 from ..content.load import load_site
 from ..content.model import FAR_PAST, Playlist, PlaylistItem, Screen, Site, as_of
 from ..errors import ContentError, Finding
-from ..folder import STATE_DIR
+from ..folder import STATE_DIR, process_folder, remove_gone
 from ..render.browser import configured_chromium
 from ..render.cache import RenderCache
 from ..render.html import content_key, slide_context
@@ -48,28 +46,12 @@ DATA_FILE = "preview.json"
 def preview_output(root: Path) -> Path:
     """Where this process publishes its preview of a content folder: a folder per process, so two
     previews of one folder (`preview --at` beside `serve`) never overwrite each other."""
-    return root / STATE_DIR / PREVIEW_DIR / str(os.getpid()) / "output"
+    return process_folder(root / STATE_DIR / PREVIEW_DIR) / "output"
 
 
 def remove_previews(root: Path, own: bool = False) -> None:
     """Remove the preview folders of processes that are gone (and with `own`, this process's)."""
-    folder = root / STATE_DIR / PREVIEW_DIR
-    if not folder.is_dir():
-        return
-    for entry in folder.iterdir():
-        owner = int(entry.name) if entry.name.isdigit() else None
-        if owner is None or (own and owner == os.getpid()) or (owner != os.getpid() and not _alive(owner)):
-            shutil.rmtree(entry, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    remove_gone(root / STATE_DIR / PREVIEW_DIR, own)
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,13 @@ def with_preview(server: Server) -> Server:
 
 
 def remove_previews(root, own: bool) -> None:
+    """The previews' and the studio drafts' folders of processes that are gone (with `own`, ours)."""
+    from ..folder import STATE_DIR, remove_gone
     from ..publish.preview import remove_previews as remove
+    from .studio.drafts import STUDIO_DIR
 
     remove(root, own)
+    remove_gone(root / STATE_DIR / STUDIO_DIR, own)
 
 
 def asgi_app(server: Server):

@@ -9,14 +9,13 @@ is written into the content folder or output/: the pictures go to this process's
 
 from __future__ import annotations
 
-import os
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from ...errors import Finding
-from ...folder import STATE_DIR
+from ...folder import STATE_DIR, process_folder
 
 SCREENS, LANGUAGES = "schermen", "talen"  # the two parts of a draft's preview: the second follows the first
 STUDIO_DIR = "studio"  # in the state folder: one folder per server process
@@ -52,7 +51,7 @@ def draft_failed(error: str, detail: str = "") -> Draft:
 
 
 def studio_dir(root: Path) -> Path:
-    return root / STATE_DIR / STUDIO_DIR / str(os.getpid())
+    return process_folder(root / STATE_DIR / STUDIO_DIR)
 
 
 def draft_in_worker(root: Path, rel: str, text: bytes, document: int, now: datetime, jobs: int, out: Path,
