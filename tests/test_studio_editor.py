@@ -278,3 +278,28 @@ def test_the_editor_with_steps_and_the_icon_picker_open_passes_axe(studio, chrom
         page.click("details.translation summary")
 
     assert_none(violations_at_each_width(chromium, AXE, server.base, client.cookies, editor))
+
+
+@browser
+def test_stale_playlist_ticks_an_emptied_yaml_and_a_long_id_change_nothing(studio):  # noqa: F811
+    site, server = studio
+    client = httpx.Client(base_url=server.base, headers={"Origin": server.base}, timeout=120)
+    assert client.post("/login", data={"name": "anna", "password": PASSWORD}).status_code == 303
+    shown = client.get("/studio/slides/twee").text
+    version = re.search(r'name="version" value="([^"]+)"', shown).group(1)
+    assert 'name="afspeellijst_was" value="hal"' in shown
+    hal = site / "playlists/hal.yaml"
+    hal.write_text(hal.read_text(encoding="utf-8").replace("  - slide: twee\n", ""), encoding="utf-8")  # a colleague
+    saved = client.post("/studio/slides/twee", data={"version": version, "title": "Vragen over uw geld?",
+                                                     "afspeellijsten": "1", "afspeellijst": "hal", "afspeellijst_was": "hal"})
+    assert saved.status_code == 303
+    assert "slide: twee" not in hal.read_text(encoding="utf-8"), "a box left as it was undoes nobody's change"
+
+    before = (site / "slides/dia.yaml").read_bytes()
+    version = re.search(r'name="version" value="([^"]+)"', client.get("/studio/slides/twee?weergave=yaml").text).group(1)
+    emptied = client.post("/studio/slides/twee", data={"version": version, "yaml": "  \n"})
+    assert emptied.status_code == 409 and "niet meer" in emptied.text
+    assert (site / "slides/dia.yaml").read_bytes() == before
+
+    long_id = client.post("/studio/nieuw", data={"title": "Test", "id": "z" * 251, "layout": "standard"})
+    assert long_id.status_code == 422 and "hooguit 80" in long_id.text

@@ -110,7 +110,9 @@ def routes(server: "Server") -> list[BaseRoute]:
         form = await request.form(max_part_size=MAX_DRAFT_BYTES)
         typed = {key: str(value) for key, value in form.items() if isinstance(value, str)}
         upload = form.get("image_file")
-        members = [str(v) for v in form.getlist("afspeellijst")] if "afspeellijsten" in typed else None
+        # the boxes as the form showed them and as they are sent: only what the user changed is applied
+        members = ({str(v) for v in form.getlist("afspeellijst")}, {str(v) for v in form.getlist("afspeellijst_was")}) \
+            if "afspeellijsten" in typed else None
         working, _ = await asyncio.to_thread(_working, server)
         found = await asyncio.to_thread(editable, server.root, working, ident) if working else None
         if found is None:
@@ -121,7 +123,7 @@ def routes(server: "Server") -> list[BaseRoute]:
                 written = await _take_upload(server.root, upload, typed)
             await asyncio.to_thread(_save, server.root, found, typed)
             if members is not None:
-                await asyncio.to_thread(_save_playlists, server.root, working, ident, set(members))
+                await asyncio.to_thread(_save_playlists, server.root, working, ident, *members)
         except NarrowcastError as exc:
             if written:  # the slide was not saved: its new picture goes too
                 (server.root / written).unlink(missing_ok=True)
@@ -281,18 +283,32 @@ def _save(root: Path, found, typed: dict[str, str]) -> None:
             return
         text = roundtrip.edited_text(found.text.replace("\r\n", "\n"), changed, found.document, found.file)
     _refuse_errors(root, found.file, text)
+    if "yaml" in typed and not _still_there(root, found.file, text, found.data.get("id")):
+        raise NarrowcastError(f"in deze YAML staat dia {found.data.get('id')} niet meer; zo zou hij (met wat er nog meer "
+                              f"in {found.file} staat) verdwijnen. Wilt u een dia weghalen, haal hem dan uit de "
+                              "afspeellijsten, of vraag een beheerder het bestand te verwijderen")
     if "yaml" in typed:
         roundtrip.save_text(root, Path(found.file), text, base)
     else:
         roundtrip.save_fields(root, Path(found.file), changed, base, found.document)
 
 
-def _save_playlists(root: Path, working, slide_id: str, members: set[str]) -> None:
-    """The slide in exactly the playlists ticked (named by id; a tag's reach is left alone)."""
+def _still_there(root: Path, file: str, text: str, ident) -> bool:
+    from ...content.load import load_site
+
+    site, _ = load_site(root, {file: text.encode("utf-8")})
+    return site is not None and ident in site.slides and site.slides[ident].origin.file == file
+
+
+def _save_playlists(root: Path, working, slide_id: str, ticked: set[str], shown: set[str]) -> None:
+    """Add the slide to the playlists ticked now that were not ticked when the form was shown, and
+    take it out of those unticked since (named by id; a tag's reach is left alone). A box left as it
+    was changes nothing, so a colleague's change to a playlist meanwhile is never undone."""
     from ...content import roundtrip
 
     for playlist in working.playlists.values():
-        roundtrip.set_playlist_member(root, Path(playlist.origin.file), playlist.id, slide_id, playlist.id in members)
+        if (playlist.id in ticked) != (playlist.id in shown):
+            roundtrip.set_playlist_member(root, Path(playlist.origin.file), playlist.id, slide_id, playlist.id in ticked)
 
 
 def _refuse_errors(root: Path, file: str, text: str) -> None:
@@ -315,6 +331,8 @@ def _new_slide(root: Path, typed: dict[str, str]) -> str:
         raise NarrowcastError("geef de dia een titel")
     layout = typed.get("layout") if typed.get("layout") in forms.LAYOUTS else "standard"
     ident = typed.get("id") or forms.slug(title)
+    if len(ident) > 80:
+        raise NarrowcastError(f"het id is {len(ident)} tekens lang; hooguit 80, zoals 'spreekuur-maandag'")
     roundtrip.new_slide(root, {"id": ident, "layout": None if layout == "standard" else layout, "title": title,
                                "text": "Schrijf hier de tekst."})
     return ident
