@@ -303,3 +303,16 @@ def test_stale_playlist_ticks_an_emptied_yaml_and_a_long_id_change_nothing(studi
 
     long_id = client.post("/studio/nieuw", data={"title": "Test", "id": "z" * 251, "layout": "standard"})
     assert long_id.status_code == 422 and "hooguit 80" in long_id.text
+
+
+@browser
+def test_a_draft_with_an_endless_word_is_refused_before_it_reaches_the_build_worker(studio):  # noqa: F811
+    site, server = studio
+    client = httpx.Client(base_url=server.base, headers={"Origin": server.base}, timeout=60)
+    assert client.post("/login", data={"name": "anna", "password": PASSWORD}).status_code == 303
+    started = __import__("time").monotonic()
+    refused = client.post("/api/studio/voorbeeld", json={"slide": "twee", "fields": {"title": "x" * 60_000}})
+    assert refused.status_code == 400 and "meer dan 80 tekens" in refused.json()["error"]
+    assert __import__("time").monotonic() - started < 10
+    fine = client.post("/api/studio/voorbeeld", json={"slide": "twee", "fields": {"title": "Vragen over uw geld?"}})
+    assert fine.status_code == 200 and fine.json()["ok"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +40,7 @@ STATIC = HERE / "static"
 PAGE_POLICY = ("default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; "
                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 MAX_DRAFT_BYTES = 256_000
+MAX_WORD = 80  # characters without a space in a text field of a draft
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader([HERE / "templates", HERE.parent / "templates"]), autoescape=True,
                                 trim_blocks=True, lstrip_blocks=True)
 
@@ -354,6 +356,10 @@ def _draft_text(root: Path, data) -> tuple[str, str, int]:
     fields = data.get("fields")
     if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
         raise NarrowcastError("fields: een object met tekst per veld")
+    for name, value in fields.items():  # one endless word makes fitting the text slow, for everyone's previews
+        if name not in ("qr", "image") and re.search(rf"\S{{{MAX_WORD + 1},}}", value):
+            raise NarrowcastError(f"{name}: een woord van meer dan {MAX_WORD} tekens past op geen scherm; "
+                                  "zet er spaties in")
     languages = list((found.data.get("translations") or {}).keys())
     changed = forms.changes(found.data, fields, languages)
     text = found.text.replace("\r\n", "\n")
