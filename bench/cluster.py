@@ -83,6 +83,13 @@ def cpu_seconds(pid: int | None = None) -> float:
     return total
 
 
+def machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (all cores, idle and I/O wait left out)."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0) - getattr(times, "guest", 0.0) \
+        - getattr(times, "guest_nice", 0.0)
+
+
 def health(port: int) -> dict:
     return json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read())
 
@@ -125,7 +132,7 @@ def post_notice(staff: httpx.Client) -> tuple[httpx.Response, float]:
     return answer, time.monotonic() - started
 
 
-async def main_async(args, ports: list[int], root: Path, screens: list[str], pids: list[int],
+async def main_async(args, ports: list[int], root: Path, screens: list[str], pids: list[int], postgres_pid: int,
                      staff: httpx.Client | None, through: int | None) -> None:
     etags = {s: urllib.request.urlopen(f"http://127.0.0.1:{ports[0]}/screens/{s}/manifest.json").headers["ETag"]
              for s in screens}
@@ -148,7 +155,10 @@ async def main_async(args, ports: list[int], root: Path, screens: list[str], pid
     lagging = asyncio.create_task(loop_lag(lags))
     per_port: dict[int, list] = {port: [] for port in ports}
     statuses: dict[str, int] = {}
-    cpu_before = [cpu_seconds(pid) for pid in pids] + [cpu_seconds()]
+    def cpu_now() -> list[float]:  # both instances, PostgreSQL, the load generator, the whole machine
+        return [cpu_seconds(pid) for pid in [*pids, postgres_pid]] + [cpu_seconds(), machine_busy()]
+
+    cpu_before = cpu_now()
     started = time.monotonic()
     stop = time.monotonic() + args.seconds
     interval = args.pollers / args.rate
@@ -179,8 +189,7 @@ async def main_async(args, ports: list[int], root: Path, screens: list[str], pid
     last = max((v[1][1] for v in versions.values() if len(v) >= 2), default=time.monotonic())
     lag_steady = [lag for at, lag in lags if at < saved]
     lag_during = [lag for at, lag in lags if saved <= at <= last]
-    cpu = [(after - before) / (time.monotonic() - started)
-           for after, before in zip([cpu_seconds(pid) for pid in pids] + [cpu_seconds()], cpu_before)]
+    cpu = [(after - before) / (time.monotonic() - started) for after, before in zip(cpu_now(), cpu_before)]
     memory = [rss(pid) for pid in pids]
     latencies = [entry for port in ports for entry in per_port[port]]
     all_lat = [lat for _, lat in latencies]
@@ -212,7 +221,9 @@ async def main_async(args, ports: list[int], root: Path, screens: list[str], pid
     print(f"all: {len(delivered)}/{args.sse} delivered" + (
         f", p50 {statistics.median(delivered):.2f} s, last {max(delivered):.2f} s after {what}" if delivered else ""))
     print("CPU from the first GET to the last delivery (cores in use): " + ", ".join(
-        f"instance {n + 1} {c:.2f}" for n, c in enumerate(cpu[:-1])) + f", load generator {cpu[-1]:.2f} (one process)")
+        f"instance {n + 1} {c:.2f}" for n, c in enumerate(cpu[:2])) + f", PostgreSQL {cpu[2]:.2f}, load generator "
+        f"{cpu[3]:.2f} (one process); the machine {cpu[4]:.2f} of {os.cpu_count()}, of which "
+        f"{max(0.0, cpu[4] - sum(cpu[:4])):.2f} by other processes")
     print(f"load generator's event loop late by: before publishing p99 {percentile(lag_steady, 99) * 1000:.0f} ms, "
           f"from publishing to the last delivery max {max(lag_during, default=0) * 1000:.0f} ms (a delivery's timestamp "
           "can be about that late)")
@@ -286,8 +297,9 @@ def run(args, work: Path) -> None:
                 print(f"publishing: POST /api/urgent (a notice for every screen) to instance {through + 1}, the follower")
             else:
                 print("publishing: slides/welkom.yaml saved in the shared folder (both instances watch it)")
-            asyncio.run(main_async(args, ports, root, sorted(found[0]["screens"]), [s.pid for s in servers], staff,
-                                   through))
+            postgres_pid = int((postgres.folder / "data" / "postmaster.pid").read_text().split()[0])
+            asyncio.run(main_async(args, ports, root, sorted(found[0]["screens"]), [s.pid for s in servers], postgres_pid,
+                                   staff, through))
             problems = [line for n in range(len(servers))
                         for line in (work / f"serve{n + 1}.log").read_text(errors="replace").splitlines()
                         if "Traceback" in line or "ERROR" in line or "mislukt" in line]
