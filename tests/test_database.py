@@ -78,6 +78,23 @@ def test_an_sqlite_file_from_before_alembic_is_brought_up_to_date_keeping_its_ro
     database.dispose_all()
 
 
+def test_sqlite_between_operations_is_one_complete_file(tmp_path, monkeypatch):
+    """Nothing of an open Records is kept between operations: the newest row is in the file itself (no
+    WAL waiting to be folded back), so a copy holds it. A kept connection left it in the WAL."""
+    monkeypatch.delenv(database.DATABASE_ENV, raising=False)
+    records = Records(tmp_path)
+    try:
+        records.add_heartbeat(Heartbeat("hal", NOW, "v1", "een", "1920x1080", "test", 0))
+        state = tmp_path / ".state"
+        assert not (state / "narrowcast.db-wal").exists()
+        copy = tmp_path / "kopie.db"
+        copy.write_bytes((state / "narrowcast.db").read_bytes())
+        with sqlite3.connect(copy) as plain:
+            assert plain.execute("SELECT screen, item FROM heartbeats").fetchall() == [("hal", "een")]
+    finally:
+        records.close()
+
+
 def test_records_on_postgresql(postgres_url, tmp_path):
     records = Records(tmp_path, database.database_url_from(postgres_url))
     assert records.postgresql

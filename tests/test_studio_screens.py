@@ -42,6 +42,13 @@ def _report_in(site: Path, server, screen: str, item: str) -> None:
     assert beat.status_code == 204, beat.text
 
 
+# The picture's width once it has loaded (0 when the browser refused or failed it); waits for a slow load.
+_LOADED = """img => img.complete ? img.naturalWidth : new Promise(done => {
+    img.addEventListener("load", () => done(img.naturalWidth));
+    img.addEventListener("error", () => done(0));
+})"""
+
+
 def _card(page, screen: str):
     return page.locator(f"#scherm-{screen}")
 
@@ -66,7 +73,8 @@ def test_each_screen_shows_a_picture_of_what_it_plays_now_and_what_it_reported(s
     for card in (hal, balie):
         src = card.locator("img").get_attribute("src")
         assert (site / "output" / src.lstrip("/")).is_file(), src
-        assert card.locator("img").evaluate("img => img.complete && img.naturalWidth") == 1920, "it loads, under the CSP"
+        loaded = card.locator("img").evaluate(_LOADED)
+        assert loaded == 1920, "it loads, under the CSP"
     assert "Ronde" in hal.inner_text() and "21 s; mensen wachten meestal 10 min" in hal.inner_text()
 
     # The hall reports in: the page shows what the screen says it shows.

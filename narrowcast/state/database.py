@@ -20,7 +20,7 @@ from sqlalchemy import (Column, DateTime, Float, Index, Integer, LargeBinary, Me
                         event, func, text)
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool
 
 from ..errors import NarrowcastError
 from ..folder import STATE_DIR
@@ -129,7 +129,7 @@ _engines_lock = threading.Lock()
 
 def engine_for(url: str) -> Engine:
     """PostgreSQL: one engine (and pool) per address in a process, brought up to date once. SQLite:
-    an engine of its own with one connection (the caller's to dispose), brought up to date when behind."""
+    an engine of its own, opening the file for each operation, brought up to date when behind."""
     if not is_postgresql(url):
         engine = _new_engine(url)
         try:
@@ -156,7 +156,10 @@ def _new_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
     path = Path(url.removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, poolclass=StaticPool)
+    # A connection per operation: each reads the file as it is now, so damage done to it under a running
+    # server is met at the next request (a kept connection answered from its cache), and with the last
+    # connection closed the WAL is folded back, leaving one complete file. Costs about 1 ms an operation.
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, poolclass=NullPool)
 
     @event.listens_for(engine, "connect")
     def _wal(dbapi_connection, _record):  # readers never wait for the writer

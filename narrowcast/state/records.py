@@ -105,7 +105,8 @@ class Records:
         self._dialect = "postgresql" if self.postgresql else "sqlite"
 
     def close(self) -> None:
-        """SQLite: close the file. PostgreSQL: nothing; the pool lives as long as the process (database.dispose_all)."""
+        """SQLite: nothing stays open between operations. PostgreSQL: nothing; the pool lives as long as the
+        process (database.dispose_all)."""
         if not self.postgresql:
             self.engine.dispose()
 
