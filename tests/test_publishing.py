@@ -210,6 +210,30 @@ def test_rollback_puts_the_earlier_manifests_back_byte_for_byte(tmp_path: Path):
     assert _items(root) == ["Verandert er iets?"]
 
 
+def test_the_server_asks_whether_a_log_change_is_new_only_between_steps(tmp_path: Path):
+    """Between a step's build and its record the server's last build and the log disagree for a moment;
+    a watcher that asked then rebuilt and rewrote a rollback's very files (CI, test_publishing_live).
+    It waits for the step lock: a step in progress, no answer yet."""
+    import threading
+
+    from narrowcast.serve.server import Server
+    from narrowcast.state.files import step_lock
+
+    from .liveserver import ManualClock
+
+    root = _folder(tmp_path)
+    server = Server(root, ManualClock(NOW))
+    answered = threading.Event()
+    try:
+        with step_lock(root):  # a step is under way
+            asker = threading.Thread(target=lambda: (server._built_what_is_approved(), answered.set()), daemon=True)
+            asker.start()
+            assert not answered.wait(1.5), "it answered while a step was under way"
+        assert answered.wait(60), "it answers once the step is recorded"
+    finally:
+        server.records.close()
+
+
 # --- the log ---------------------------------------------------------------------------------------------
 
 @browser

@@ -284,11 +284,15 @@ class Server:
             return False
 
     def _built_what_is_approved(self) -> bool:
-        """The last good build is of the snapshot the log says is live (review mode)."""
+        """The last good build is of the snapshot the log says is live (review mode). Asked under the
+        step lock: between a step's build and its record the two disagree for a moment, and a rebuild
+        then rewrote a rollback's very files (same version, a new server_time)."""
         from ..publish.source import live_source
+        from ..state.files import step_lock
 
         try:
-            source = live_source(self.root)
+            with step_lock(self.root):
+                source = live_source(self.root)
         except Exception:  # noqa: BLE001 - e.g. a damaged log: the rebuild reports it
             return False
         return (source.review and source.publication is not None and self.published is not None
