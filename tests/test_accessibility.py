@@ -3,7 +3,7 @@
 edges can be seen (WCAG 1.4.11): two criteria axe does not check.
 
 The pages are those of a real `narrowcast serve` with the example content, in the states staff meet:
-the login page (fresh, and with its messages), the dashboard with screens on and off, one behind with
+the login page (fresh, and with its messages), the page a refused form gets, the dashboard with screens on and off, one behind with
 a problem, plays and an urgent notice, and the dashboard after a build that failed on a broken slide
 (its failure region with the list of findings). axe-core comes from npm (tests/package-lock.json,
 installed by scripts/setup) and is injected into each page as it is served.
@@ -143,7 +143,14 @@ def test_the_login_page_fresh_and_with_its_messages(chromium, axe_script, served
         assert page.goto(server.base + "/dashboard").status == 401
         assert "Log in om het dashboard te zien." in page.locator(".message").inner_text()
 
-    assert_none([line for visit in (fresh, wrong_password, dashboard_without_login)
+    def refused_as_too_big(page):  # guard.refused: the page a browser gets instead of JSON
+        page.goto(server.base + "/login")
+        page.evaluate("""() => { const area = document.createElement('textarea'); area.name = 'name';
+            area.value = 'x'.repeat(2 * 1024 * 1024); document.querySelector('form').append(area);
+            document.querySelector('form').submit(); }""")
+        page.wait_for_selector("h1:text('Te groot')")
+
+    assert_none([line for visit in (fresh, wrong_password, dashboard_without_login, refused_as_too_big)
                  for line in violations_at_each_width(chromium, axe_script, server.base, None, visit)])
 
 

@@ -144,6 +144,45 @@ def test_logging_in_and_out_needs_our_own_page(site):
         assert server.records.session_user(cookie, START) is None
 
 
+def test_a_body_too_large_is_refused_before_it_is_read_even_without_a_length(site):
+    """Found in the studio's review: /login took a multipart body of any size (spooled to disk) from anyone."""
+    with served(site) as (base, server, _clock):
+        origin = {"Origin": base}
+        stated = httpx.post(base + "/login", files={"f": ("groot.bin", b"0" * (3 * 2**20))},
+                            data={"name": "anne", "password": PASSWORD}, headers=origin)
+        assert "Te groot" in assert_dutch_error(stated, 413) and "1 MB" in stated.json()["error"]
+        assert "set-cookie" not in stated.headers
+
+        def chunks():  # no Content-Length (chunked): counted as it comes, refused once past the limit
+            for _ in range(24):
+                yield b"x" * 2**16
+        chunked = httpx.post(base + "/login", content=chunks(), timeout=60,
+                             headers={**origin, "Content-Type": "application/x-www-form-urlencoded"})
+        assert "chunked" in chunked.request.headers.get("transfer-encoding", "")
+        assert "Te groot" in assert_dutch_error(chunked, 413)
+        # a slide's form may carry a picture: its limit is larger, and says what to do
+        staff = login(base)
+        big = staff.post("/studio/slides/iets", files={"image_file": ("groot.png", b"0" * (6 * 2**20), "image/png")})
+        assert "hoogstens 5 MB" in assert_dutch_error(big, 413) and "kleiner" in big.json()["error"]
+        assert staff.post("/login", data={"name": "anne", "password": PASSWORD}).status_code == 303, "normal ones pass"
+
+
+def test_a_refusal_a_browser_gets_is_a_dutch_page(site, chromium):
+    """A form posted from elsewhere, or too large, shows a page in Dutch with a way back, not raw JSON."""
+    with served(site) as (base, _server, _clock):
+        page = chromium.new_page()
+        page.goto(base + "/login")
+        page.evaluate("""() => { const area = document.createElement('textarea'); area.name = 'name';
+            area.value = 'x'.repeat(2 * 1024 * 1024); const form = document.querySelector('form');
+            form.append(area); form.submit(); }""")
+        page.wait_for_selector("h1")
+        assert page.locator("h1").inner_text() == "Te groot"
+        assert "hoogstens 1 MB" in page.locator("[role=alert]").inner_text()
+        assert page.locator("html").get_attribute("lang") == "nl"
+        assert page.locator("a").get_attribute("href") == "/login"
+        page.close()
+
+
 def test_the_session_cookie_is_strict_and_a_login_never_keeps_a_planted_session(site):
     with served(site) as (base, server, _clock):
         response = httpx.post(base + "/login", data={"name": "anne", "password": PASSWORD}, headers={"Origin": base})

@@ -30,8 +30,9 @@ from .dashboard import routes as dashboard_routes
 from .publishing import routes as publishing_routes
 from .preview import mount as preview_mount
 from .studio import routes as studio_routes
+from .studio.pages import BODY_LIMITS
 from .events import event_stream
-from .guard import SameOriginGuard
+from .guard import BodyLimit, SameOriginGuard
 from .health import (MAX_HEARTBEAT_BYTES, MAX_PLAYS_BYTES, BadBody, ScreenGate, heartbeat_limit, parse_heartbeat,
                      parse_plays, plays_limit, read_json)
 from .settings import ServeSettings
@@ -79,7 +80,8 @@ def create_app(server: "Server") -> Starlette:
         *_output_routes(server),
     ]
     state_broken = _state_broken(server.records.url if server.records else "")
-    return Starlette(routes=routes, middleware=[Middleware(SameOriginGuard, settings=settings)],
+    return Starlette(routes=routes, middleware=[Middleware(SameOriginGuard, settings=settings),
+                                                Middleware(BodyLimit, larger=BODY_LIMITS)],
                      exception_handlers={SQLAlchemyError: state_broken, NarrowcastError: state_broken})
 
 

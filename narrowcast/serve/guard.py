@@ -10,14 +10,20 @@ without a word; today those are POST /login and /logout (forms) and POST /api/re
 - a script with an API token (`Authorization: Bearer`): a page cannot send that header to another
   origin without a CORS preflight, which this server never answers.
 The body's type is checked too: forms are urlencoded or multipart, the JSON API takes JSON only.
+
+Every body has a size limit (`BodyLimit`, also for /login, where no one is known yet): refused
+before it is read when it states a larger length, and the moment it passes the limit when it does
+not. A browser that sent a form gets the refusal as a small Dutch page, a script as JSON.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ..content.fields import web_origin
 from .settings import ServeSettings
@@ -26,6 +32,7 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SCREEN_WRITES = "/api/screens/"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 JSON_TYPES = ("application/json",)
+MAX_BODY = 2**20  # any request's body, unless its route is given a larger limit (the studio's picture upload)
 
 
 class SameOriginGuard:
@@ -38,8 +45,76 @@ class SameOriginGuard:
         if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS and not scope["path"].startswith(SCREEN_WRITES):
             reason = refusal(Request(scope), self.settings.trusted_origins)
             if reason:
-                return await JSONResponse({"error": reason}, status_code=403)(scope, receive, send)
+                return await refused(scope, 403, reason)(scope, receive, send)
         await self.app(scope, receive, send)
+
+
+class _TooBig(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over its route's limit is refused (413, a Dutch message).
+    `larger` gives routes a limit of their own: (path pattern, bytes, the refusal in words)."""
+
+    def __init__(self, app, larger: tuple[tuple[re.Pattern, int, str], ...] = ()):
+        self.app, self.larger = app, larger
+
+    def limit(self, path: str) -> tuple[int, str]:
+        for pattern, limit, message in self.larger:
+            if pattern.fullmatch(path):
+                return limit, message
+        return MAX_BODY, f"Te groot: dit adres neemt hoogstens {size_in_words(MAX_BODY)}."
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit, message = self.limit(scope["path"])
+        length = Request(scope).headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return await refused(scope, 413, message)(scope, receive, send)
+        seen, started = 0, False
+
+        async def counted():
+            nonlocal seen
+            event = await receive()
+            if event["type"] == "http.request":
+                seen += len(event.get("body", b""))
+                if seen > limit:
+                    raise _TooBig
+            return event
+
+        async def sending(event):
+            nonlocal started
+            started = started or event["type"] == "http.response.start"
+            await send(event)
+
+        try:
+            await self.app(scope, counted, sending)
+        except _TooBig:
+            if not started:
+                await refused(scope, 413, message)(scope, receive, send)
+
+
+def size_in_words(limit: int) -> str:
+    return f"{limit / 2**20:.1f} MB".replace(".0 MB", " MB").replace(".", ",")
+
+
+def refused(scope, status: int, message: str) -> Response:
+    """A refusal as the asker reads it: a page for a browser's form, JSON for a script and the API."""
+    request = Request(scope)
+    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse({"error": message}, status_code=status)
+    back = urlsplit(request.headers.get("referer", ""))
+    here = own_origin(request)
+    link = back.path if back.path.startswith("/") and not back.path.startswith("//") and here and web_origin(f"{back.scheme}://{back.netloc}") == here else "/"
+    title = "Te groot" if status == 413 else "Geweigerd"
+    body = (f'<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width, initial-scale=1"><title>{title} — narrowcast</title></head>'
+            f'<body><main><h1>{title}</h1><p role="alert">{html.escape(message)}</p>'
+            f'<p><a href="{html.escape(link)}">Terug naar de vorige pagina</a></p></main></body></html>')
+    return HTMLResponse(body, status_code=status, headers={"Content-Security-Policy": "default-src 'none'",
+                                                           "X-Content-Type-Options": "nosniff"})
 
 
 def refusal(request: Request, trusted: frozenset[str] = frozenset()) -> str | None:

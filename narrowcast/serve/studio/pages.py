@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 from ...assets.icons import choices, dutch_words
 from ...content.translations import translation_status
 from ...errors import NarrowcastError
+from ..guard import size_in_words
 from ..auth import login_needed, needs_login
 from ..health import read_json
 from . import forms
@@ -41,6 +42,12 @@ PAGE_POLICY = ("default-src 'none'; img-src 'self'; style-src 'self'; script-src
                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 MAX_DRAFT_BYTES = 256_000
 MAX_WORD = 80  # characters without a space in a text field of a draft
+# A slide's form may carry a picture: its body may be larger than others (guard.BodyLimit, before it is read).
+SAVE_LIMIT = MAX_BYTES + MAX_DRAFT_BYTES * 2  # a picture and the form's texts
+BODY_LIMITS = ((re.compile(r"/studio/slides/[^/]+"), SAVE_LIMIT,
+                f"Niet opgeslagen: te groot (hoogstens {size_in_words(SAVE_LIMIT)}). Een afbeelding mag hoogstens "
+                f"{MAX_BYTES // 2**20} MB zijn: maak hem kleiner (een schermbreedte van 1920 pixels is genoeg) en "
+                "kies hem opnieuw."),)
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader([HERE / "templates", HERE.parent / "templates"]), autoescape=True,
                                 trim_blocks=True, lstrip_blocks=True)
 
@@ -105,10 +112,6 @@ def routes(server: "Server") -> list[BaseRoute]:
     @staff
     async def save(request: Request, user: str) -> Response:
         ident = request.path_params["slide"]
-        limit = MAX_BYTES + MAX_DRAFT_BYTES * 2  # a picture and the form's texts
-        if not request.headers.get("content-length", "").isdigit() or int(request.headers["content-length"]) > limit:
-            return page(render("too_big.html", here="dias", user=user, ident=quote(ident), limit_mb=limit // 2**20,
-                               picture_mb=MAX_BYTES // 2**20), 413)
         form = await request.form(max_part_size=MAX_DRAFT_BYTES)
         typed = {key: str(value) for key, value in form.items() if isinstance(value, str)}
         upload = form.get("image_file")
@@ -167,7 +170,8 @@ def routes(server: "Server") -> list[BaseRoute]:
         path = studio_dir(server.root) / "media" / name
         if not _safe(name) or not path.is_file():
             return Response("niet gevonden", status_code=404)
-        return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+        return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private, max-age=3600",
+                                                                   "X-Content-Type-Options": "nosniff"})
 
     async def icon(request: Request) -> Response:  # the shipped icons, by Dutch word or Lucide name
         from ...assets.icons import svg
