@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import struct
+import zlib
 from pathlib import Path
 
 import httpx
@@ -128,6 +130,14 @@ def test_a_picture_that_would_unpack_to_too_many_pixels_is_refused_before_decodi
     assert len(out.getvalue()) < 100_000
     with pytest.raises(NarrowcastError, match="6000 × 6000 pixels"):
         checked_picture(out.getvalue(), "bom.png")
+    # 20000 × 20000: Pillow refuses it at opening already; the message still says what is wrong
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    huge = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b""))
+    with pytest.raises(NarrowcastError, match="meer dan 178 miljoen pixels") as raised:
+        checked_picture(huge, "reus.png")
+    assert "25 miljoen" in str(raised.value) and "geen leesbare" not in str(raised.value)
 
 
 def test_an_uploaded_picture_gets_a_safe_name_and_never_replaces_another(tmp_path):

@@ -31,15 +31,19 @@ def checked_picture(data: bytes, filename: str) -> str:
         raise NarrowcastError(f"{shown} is {len(data) / 1024 / 1024:.1f} MB; een afbeelding mag hooguit "
                               f"{MAX_BYTES // 1024 // 1024} MB zijn. Maak hem kleiner (een schermbreedte van 1920 "
                               "pixels is genoeg)")
+    def too_many(size: str) -> NarrowcastError:
+        return NarrowcastError(f"{shown} is {size}; een afbeelding mag hooguit {MAX_PIXELS // 1_000_000} miljoen "
+                               "pixels hebben. Maak hem kleiner (een schermbreedte van 1920 pixels is genoeg)")
+
     try:
         with Image.open(io.BytesIO(data)) as picture:
             kind, (width, height) = picture.format, picture.size
             if width * height > MAX_PIXELS:  # before decoding: a small file can unpack to gigabytes
-                raise NarrowcastError(f"{shown} is {width} × {height} pixels; een afbeelding mag hooguit "
-                                      f"{MAX_PIXELS // 1_000_000} miljoen pixels hebben. Maak hem kleiner (een "
-                                      "schermbreedte van 1920 pixels is genoeg)")
+                raise too_many(f"{width} × {height} pixels")
             picture.load()  # decodes it all: a torn file fails here, not on a screen
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # Pillow's own bound, already at opening (about 179 million pixels)
+        raise too_many(f"meer dan {Image.MAX_IMAGE_PIXELS * 2 // 1_000_000} miljoen pixels") from None
+    except (UnidentifiedImageError, OSError, ValueError):
         raise NarrowcastError(f"{shown} is geen leesbare afbeelding; sla hem op als PNG of JPG en probeer het opnieuw") from None
     if kind not in KINDS:
         raise NarrowcastError(f"{shown} is een {kind}-bestand; gebruik PNG, JPG of WebP")
