@@ -6,6 +6,7 @@ Chromium against a real `narrowcast serve`.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -102,6 +103,14 @@ def test_a_translations_steps_are_lines_and_keep_the_icons_they_have():
     text, data = _saved(typed)
     assert data["translations"]["en"]["steps"] == ["Bring your letter.", "Wait to be called.", "We help you."]
     assert data["steps"][0] == {"text": "Neem uw brief mee.", "icon": "brief"}, "the Dutch steps are untouched"
+
+
+def test_a_finding_s_field_is_named_as_the_form_names_it():
+    from narrowcast.serve.studio.forms import form_label
+
+    assert [form_label(f) for f in ("steps[2].icon", "steps[3]", "translations.en.title", "translations.ar.steps[2]",
+                                    "valid_from", "qr", "translations.en.onbekend")] == [
+        "Stap 2, icoon", "Stap 3", "Titel (Engels)", "Stap 2 (Arabisch)", "Vanaf", "QR-code naar", "translations.en.onbekend"]
 
 
 # --- pictures ----------------------------------------------------------------------------------------
@@ -313,6 +322,19 @@ def test_stale_playlist_ticks_an_emptied_yaml_and_a_long_id_change_nothing(studi
 
     long_id = client.post("/studio/nieuw", data={"title": "Test", "id": "z" * 251, "layout": "standard"})
     assert long_id.status_code == 422 and "hooguit 80" in long_id.text
+
+    # A refused form save names the form's fields, not the YAML's lines and keys.
+    version = re.search(r'name="version" value="([^"]+)"', client.get("/studio/slides/twee").text).group(1)
+    def problem(typed: dict) -> str:
+        refused = client.post("/studio/slides/twee", data={"version": version, **typed})
+        assert refused.status_code == 409
+        said = html.unescape(re.search(r'<div class="problem" role="alert">(.*?)</div>', refused.text, re.S).group(1))
+        assert "regel" not in said and "steps[" not in said, said
+        return said
+    assert "Stap 2, icoon: icoon 'bestaat-niet' bestaat niet" in problem(
+        {"steps.0.text": "Neem uw brief mee.", "steps.1.text": "Wacht even.", "steps.1.icon": "bestaat-niet"})
+    assert "QR-code naar: 'ftp://x' is geen webadres" in problem({"qr": "ftp://x"})
+    assert (site / "slides/dia.yaml").read_bytes() == before
 
 
 @browser

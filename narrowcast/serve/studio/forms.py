@@ -7,6 +7,7 @@ from the file; a field that is as it was is not touched, so its quoting and comm
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -126,6 +127,22 @@ def changes(data: Mapping, typed: Mapping[str, str], languages: list[str]) -> di
                 if _differs(was.get(field.name), value):
                     out[f"translations.{lang}.{field.name}"] = value
     return out
+
+
+def form_label(field: str) -> str:
+    """A finding's field (`steps[2].icon`, `translations.en.title`) as the form names it: "Stap 2,
+    icoon", "Titel (Engels)"; a field the form does not show, as it is."""
+    from ...publish.previewdata import LANGUAGES
+
+    step = re.fullmatch(r"steps\[(\d+)\](?:\.(\w+))?", field)
+    if step:
+        return f"Stap {step[1]}" + (", icoon" if step[2] == "icon" else "")
+    translated = re.fullmatch(r"translations\.([\w-]+)\.(\w+)(?:\[(\d+)\])?", field)
+    if translated and translated[2] in {f.name for f in TRANSLATED}:
+        lang, name, index = translated[1], translated[2], translated[3]
+        label = f"Stap {index}" if name == "steps" and index else BY_NAME[name].label
+        return f"{label} ({LANGUAGES.get(lang, lang)})"
+    return BY_NAME[field].label if field in BY_NAME else field
 
 
 def _differs(old, new) -> bool:

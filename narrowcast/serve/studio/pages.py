@@ -288,7 +288,7 @@ def _save(root: Path, found, typed: dict[str, str]) -> None:
         if not changed:
             return
         text = roundtrip.edited_text(found.text.replace("\r\n", "\n"), changed, found.document, found.file)
-    _refuse_errors(root, found.file, text)
+    _refuse_errors(root, found.file, text, as_form="yaml" not in typed)
     if "yaml" in typed and not _still_there(root, found.file, text, found.data.get("id")):
         raise NarrowcastError(f"in deze YAML staat dia {found.data.get('id')} niet meer; zo zou hij (met wat er nog meer "
                               f"in {found.file} staat) verdwijnen. Wilt u een dia weghalen, haal hem dan uit de "
@@ -317,15 +317,20 @@ def _save_playlists(root: Path, working, slide_id: str, ticked: set[str], shown:
             roundtrip.set_playlist_member(root, Path(playlist.origin.file), playlist.id, slide_id, playlist.id in ticked)
 
 
-def _refuse_errors(root: Path, file: str, text: str) -> None:
-    """A file is saved only when it reads without errors (others' broken files do not count)."""
+def _refuse_errors(root: Path, file: str, text: str, as_form: bool = False) -> None:
+    """A file is saved only when it reads without errors (others' broken files do not count). Saved
+    from the form, the errors name the form's fields ("Stap 3"); from the YAML tab, lines and keys."""
     from ...content.load import load_site
 
     _, findings = load_site(root, {file: text.encode("utf-8")})
     errors = [f for f in findings if f.is_error and f.file == file]
-    if errors:
-        listed = "; ".join(f"regel {f.line}: {f.field + ': ' if f.field else ''}{f.message}" for f in errors[:5])
-        raise NarrowcastError(f"zo kan {file} niet worden opgeslagen: {listed}")
+    if not errors:
+        return
+    if as_form:
+        listed = "; ".join(f"{forms.form_label(f.field) + ': ' if f.field else ''}{f.message}" for f in errors[:5])
+        raise NarrowcastError(listed)
+    listed = "; ".join(f"regel {f.line}: {f.field + ': ' if f.field else ''}{f.message}" for f in errors[:5])
+    raise NarrowcastError(f"zo kan {file} niet worden opgeslagen: {listed}")
 
 
 def _new_slide(root: Path, typed: dict[str, str]) -> str:
