@@ -103,6 +103,8 @@ CASES = [
          f"{SLIDE}:5:8", "afbeelding 'images/a\x00b.png' kan niet gelezen worden"),
     Case("image-name-too-long", {SLIDE: MINIMAL_SLIDE + "image: images/" + "a" * 5000 + ".png\n"},
          f"{SLIDE}:5:8", "kan niet gelezen worden"),
+    Case("endless-word", {SLIDE: MINIMAL_SLIDE + "highlight: " + "Bijstand" * 12 + "\n"},
+         f"{SLIDE}:5:12", "een woord van meer dan 80 tekens zonder spatie ('BijstandBijstandBijs…') past op geen scherm"),
     Case("image-not-an-image", {SLIDE: MINIMAL_SLIDE + "image: images/foto.png\n", "images/foto.png": "geen plaatje\n"},
          f"{SLIDE}:5:8", "'images/foto.png' is geen leesbare afbeelding"),
     Case("image-cut-off", {SLIDE: MINIMAL_SLIDE + "image: images/logo.png\n",
@@ -196,6 +198,17 @@ def test_marks_that_arabic_and_persian_text_need_are_allowed(minimal: Path):
                                  encoding="utf-8")
     result = CliRunner().invoke(cli, ["-C", str(minimal), "check", "--no-render"])
     assert result.exit_code == 0, result.output
+
+
+def test_an_endless_word_is_one_no_line_can_break():
+    """Found by the studio's review: one word of 60,000 letters held the renderer for 50 s. Scripts a
+    browser breaks anywhere (Chinese, Japanese, Thai …) have long runs without spaces by nature."""
+    from narrowcast.content.fields import long_word_problem
+
+    assert long_word_problem("a" * 81) and long_word_problem("Zie " + "x" * 100 + " hier")
+    for fine in ("a" * 80, "wacht-" * 30, "lang\u00adwoord" * 20, "请在叫号后到柜台办理您的申请" * 20,
+                 "กรุณารอจนกว่าจะถูกเรียกชื่อของคุณ" * 5, "お名前が呼ばれるまでお待ちください" * 10, "Wij helpen u. " * 50):
+        assert long_word_problem(fine) is None, fine[:30]
 
 
 def test_minimal_slide_of_the_product_brief_is_valid(minimal: Path):

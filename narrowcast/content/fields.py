@@ -91,9 +91,25 @@ def hidden_character_problem(text: str) -> str | None:
 
 
 def _refuse_hidden(text: str) -> None:
-    problem = hidden_character_problem(text)
-    if problem:
-        _fail("{problem}", problem=problem)  # as a value: braces in the text stay text
+    for problem in (hidden_character_problem(text), long_word_problem(text)):
+        if problem:
+            _fail("{problem}", problem=problem)  # as a value: braces in the text stay text
+
+
+MAX_WORD = 80  # characters a line cannot break within: more fits no screen, and fitting it held the renderer up
+# A run of characters a browser cannot break a line within: not a space, hyphen, soft hyphen or
+# zero-width space, and not of a script broken anywhere (CJK, kana, hangul, Thai, Lao, Tibetan, Myanmar, Khmer).
+_UNBREAKABLE = re.compile("[^\\s\\-\u00ad\u200b\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff\u2e80-\u9fff"
+                          f"\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]{{{MAX_WORD + 1},}}")
+
+
+def long_word_problem(text: str) -> str | None:
+    """Why a text cannot be shown: a word longer than any line (MAX_WORD characters without a break), or None."""
+    match = _UNBREAKABLE.search(text)
+    if match is None:
+        return None
+    return (f"een woord van meer dan {MAX_WORD} tekens zonder spatie ('{match.group()[:20]}…') past op geen "
+            "scherm; zet er spaties of streepjes in")
 
 
 def parse_bool(value: Any) -> bool:

@@ -23,10 +23,11 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import BaseRoute, Route
 
 from ...assets.icons import choices, dutch_words
+from ...content.fields import long_word_problem
 from ...content.translations import translation_status
 from ...errors import NarrowcastError
-from ..guard import size_in_words
 from ..auth import login_needed, needs_login
+from ..guard import size_in_words
 from ..health import read_json
 from . import forms
 from .drafts import LANGUAGES, SCREENS, Draft, draft_failed, draft_in_worker, studio_dir
@@ -41,7 +42,6 @@ STATIC = HERE / "static"
 PAGE_POLICY = ("default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; "
                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 MAX_DRAFT_BYTES = 256_000
-MAX_WORD = 80  # characters without a space in a text field of a draft
 # A slide's form may carry a picture: its body may be larger than others (guard.BodyLimit, before it is read).
 SAVE_LIMIT = MAX_BYTES + MAX_DRAFT_BYTES * 2  # a picture and the form's texts
 BODY_LIMITS = ((re.compile(r"/studio/slides/[^/]+"), SAVE_LIMIT,
@@ -365,10 +365,10 @@ def _draft_text(root: Path, data) -> tuple[str, str, int]:
     fields = data.get("fields")
     if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
         raise NarrowcastError("fields: een object met tekst per veld")
-    for name, value in fields.items():  # one endless word makes fitting the text slow, for everyone's previews
-        if name not in ("qr", "image") and re.search(rf"\S{{{MAX_WORD + 1},}}", value):
-            raise NarrowcastError(f"{name}: een woord van meer dan {MAX_WORD} tekens past op geen scherm; "
-                                  "zet er spaties in")
+    for name, value in fields.items():  # refused before the worker: fitting an endless word held up everyone's previews
+        problem = long_word_problem(value) if name not in ("qr", "image") else None
+        if problem:
+            raise NarrowcastError(f"{name}: {problem}")
     languages = list((found.data.get("translations") or {}).keys())
     changed = forms.changes(found.data, fields, languages)
     text = found.text.replace("\r\n", "\n")
