@@ -209,6 +209,10 @@ def test_an_endless_word_is_one_no_line_can_break():
     for fine in ("a" * 80, "wacht-" * 30, "lang\u00adwoord" * 20, "请在叫号后到柜台办理您的申请" * 20,
                  "กรุณารอจนกว่าจะถูกเรียกชื่อของคุณ" * 5, "お名前が呼ばれるまでお待ちください" * 10, "Wij helpen u. " * 50):
         assert long_word_problem(fine) is None, fine[:30]
+    # A QR link is an address, not a text to fit: a long one stays allowed.
+    from narrowcast.content.fields import parse_url
+    long_link = "https://www.uwv.nl/particulieren/formulieren/wijzigingsformulier_werkloosheidsuitkering_aanvragen"
+    assert parse_url(long_link) == long_link
 
 
 def test_minimal_slide_of_the_product_brief_is_valid(minimal: Path):

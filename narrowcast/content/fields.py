@@ -62,6 +62,7 @@ def parse_text(value: Any) -> str:
     if not text:
         _fail("deze tekst is leeg")
     _refuse_hidden(text)
+    _refuse(long_word_problem(text))
     return text
 
 
@@ -91,9 +92,12 @@ def hidden_character_problem(text: str) -> str | None:
 
 
 def _refuse_hidden(text: str) -> None:
-    for problem in (hidden_character_problem(text), long_word_problem(text)):
-        if problem:
-            _fail("{problem}", problem=problem)  # as a value: braces in the text stay text
+    _refuse(hidden_character_problem(text))
+
+
+def _refuse(problem: str | None) -> None:
+    if problem:
+        _fail("{problem}", problem=problem)  # as a value: braces in the text stay text
 
 
 MAX_WORD = 80  # characters a line cannot break within: more fits no screen, and fitting it held the renderer up
