@@ -105,9 +105,7 @@ def refused(scope, status: int, message: str) -> Response:
     request = Request(scope)
     if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
         return JSONResponse({"error": message}, status_code=status)
-    back = urlsplit(request.headers.get("referer", ""))
-    here = own_origin(request)
-    link = back.path if back.path.startswith("/") and not back.path.startswith("//") and here and web_origin(f"{back.scheme}://{back.netloc}") == here else "/"
+    link = _back_link(request)
     title = "Te groot" if status == 413 else "Geweigerd"
     body = (f'<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>{title} — narrowcast</title></head>'
@@ -115,6 +113,13 @@ def refused(scope, status: int, message: str) -> Response:
             f'<p><a href="{html.escape(link)}">Terug naar de vorige pagina</a></p></main></body></html>')
     return HTMLResponse(body, status_code=status, headers={"Content-Security-Policy": "default-src 'none'",
                                                            "X-Content-Type-Options": "nosniff"})
+
+
+def _back_link(request: Request) -> str:
+    """The path of the page the request came from when it is one of ours, else the start page."""
+    back = urlsplit(request.headers.get("referer", ""))
+    ours = own_origin(request) is not None and web_origin(f"{back.scheme}://{back.netloc}") == own_origin(request)
+    return back.path if ours and back.path.startswith("/") and not back.path.startswith("//") else "/"
 
 
 def refusal(request: Request, trusted: frozenset[str] = frozenset()) -> str | None:

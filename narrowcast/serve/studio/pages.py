@@ -31,7 +31,7 @@ from ..guard import size_in_words
 from ..health import read_json
 from . import forms
 from .drafts import LANGUAGES, SCREENS, Draft, draft_failed, draft_in_worker, studio_dir
-from .uploads import MAX_BYTES
+from .uploads import MAX_BYTES, SMALLER
 from .views import STATUSES, editable, filtered, slide_rows
 
 if TYPE_CHECKING:
@@ -46,8 +46,7 @@ MAX_DRAFT_BYTES = 256_000
 SAVE_LIMIT = MAX_BYTES + MAX_DRAFT_BYTES * 2  # a picture and the form's texts
 BODY_LIMITS = ((re.compile(r"/studio/slides/[^/]+"), SAVE_LIMIT,
                 f"Niet opgeslagen: te groot (hoogstens {size_in_words(SAVE_LIMIT)}). Een afbeelding mag hoogstens "
-                f"{MAX_BYTES // 2**20} MB zijn: maak hem kleiner (een schermbreedte van 1920 pixels is genoeg) en "
-                "kies hem opnieuw."),)
+                f"{MAX_BYTES // 2**20} MB zijn: {SMALLER} en kies hem opnieuw."),)
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader([HERE / "templates", HERE.parent / "templates"]), autoescape=True,
                                 trim_blocks=True, lstrip_blocks=True)
 
@@ -326,11 +325,14 @@ def _refuse_errors(root: Path, file: str, text: str, as_form: bool = False) -> N
     errors = [f for f in findings if f.is_error and f.file == file]
     if not errors:
         return
-    if as_form:
-        listed = "; ".join(f"{forms.form_label(f.field) + ': ' if f.field else ''}{f.message}" for f in errors[:5])
-        raise NarrowcastError(listed)
-    listed = "; ".join(f"regel {f.line}: {f.field + ': ' if f.field else ''}{f.message}" for f in errors[:5])
-    raise NarrowcastError(f"zo kan {file} niet worden opgeslagen: {listed}")
+
+    def where(finding) -> str:  # the form's name of the field, or the file's line and key
+        if as_form:
+            return f"{forms.form_label(finding.field)}: " if finding.field else ""
+        return f"regel {finding.line}: " + (f"{finding.field}: " if finding.field else "")
+
+    listed = "; ".join(where(f) + f.message for f in errors[:5])
+    raise NarrowcastError(listed if as_form else f"zo kan {file} niet worden opgeslagen: {listed}")
 
 
 def _new_slide(root: Path, typed: dict[str, str]) -> str:

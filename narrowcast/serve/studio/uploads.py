@@ -18,6 +18,7 @@ IMAGE_DIR = "images"
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000  # 5000 × 5000: far above any screen, far below what would exhaust memory
 KINDS = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}
+SMALLER = "maak hem kleiner (een schermbreedte van 1920 pixels is genoeg)"
 
 
 def checked_picture(data: bytes, filename: str) -> str:
@@ -29,11 +30,11 @@ def checked_picture(data: bytes, filename: str) -> str:
         raise NarrowcastError(f"{shown} is leeg; kies het bestand opnieuw")
     if len(data) > MAX_BYTES:
         raise NarrowcastError(f"{shown} is {len(data) / 1024 / 1024:.1f} MB; een afbeelding mag hooguit "
-                              f"{MAX_BYTES // 1024 // 1024} MB zijn. Maak hem kleiner (een schermbreedte van 1920 "
-                              "pixels is genoeg)")
+                              f"{MAX_BYTES // 1024 // 1024} MB zijn. {SMALLER.capitalize()}")
+
     def too_many(size: str) -> NarrowcastError:
         return NarrowcastError(f"{shown} is {size}; een afbeelding mag hooguit {MAX_PIXELS // 1_000_000} miljoen "
-                               "pixels hebben. Maak hem kleiner (een schermbreedte van 1920 pixels is genoeg)")
+                               f"pixels hebben. {SMALLER.capitalize()}")
 
     try:
         with Image.open(io.BytesIO(data)) as picture:
