@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from .server import Server
 
 MAX_NOTICE_BYTES = 16_384
-_TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
+TEMPLATES = jinja2.Environment(  # the pages of serve/templates: dashboard, login, guard.refused
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
 
 
 def dashboard_data(server: "Server", now: datetime) -> dict:
@@ -93,14 +94,14 @@ REFRESH_SECONDS = 30
 
 def dashboard_page(server: "Server", user: str, now: datetime, refresh: bool = True) -> str:
     """The dashboard as HTML: exactly `dashboard_data`, in the site's local time."""
-    return _TEMPLATES.get_template("dashboard.html").render(data=dashboard_data(server, now), user=user,
+    return TEMPLATES.get_template("dashboard.html").render(data=dashboard_data(server, now), user=user,
                                                              fmt=local_times(server), refresh=refresh,
                                                              refresh_seconds=REFRESH_SECONDS)
 
 
 def routes(server: "Server") -> list[Route]:
     def login_page(message: str = "", status: int = 200, headers: dict | None = None) -> Response:
-        html = _TEMPLATES.get_template("login.html").render(message=message)
+        html = TEMPLATES.get_template("login.html").render(message=message)
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
 
     page = needs_login(server, lambda: login_page("Log in om het dashboard te zien.", 401))

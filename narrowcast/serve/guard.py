@@ -18,7 +18,6 @@ not. A browser that sent a form gets the refusal as a small Dutch page, a script
 
 from __future__ import annotations
 
-import html
 import re
 from urllib.parse import urlsplit
 
@@ -32,6 +31,7 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SCREEN_WRITES = "/api/screens/"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 JSON_TYPES = ("application/json",)
+REFUSED_POLICY = "default-src 'none'; style-src 'unsafe-inline'"  # base.html's own styles, nothing else
 MAX_BODY = 2**20  # any request's body, unless its route is given a larger limit (the studio's picture upload)
 
 
@@ -105,13 +105,11 @@ def refused(scope, status: int, message: str) -> Response:
     request = Request(scope)
     if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
         return JSONResponse({"error": message}, status_code=status)
-    link = _back_link(request)
-    title = "Te groot" if status == 413 else "Geweigerd"
-    body = (f'<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" '
-            f'content="width=device-width, initial-scale=1"><title>{title} — narrowcast</title></head>'
-            f'<body><main><h1>{title}</h1><p role="alert">{html.escape(message)}</p>'
-            f'<p><a href="{html.escape(link)}">Terug naar de vorige pagina</a></p></main></body></html>')
-    return HTMLResponse(body, status_code=status, headers={"Content-Security-Policy": "default-src 'none'",
+    from .dashboard import TEMPLATES
+
+    body = TEMPLATES.get_template("refused.html").render(
+        title="Te groot" if status == 413 else "Geweigerd", message=message, back=_back_link(request))
+    return HTMLResponse(body, status_code=status, headers={"Content-Security-Policy": REFUSED_POLICY,
                                                            "X-Content-Type-Options": "nosniff"})
 
 
